@@ -1,0 +1,106 @@
+/**
+ * The one catalogue of stable codes. Probes, discovery and report rules speak in these strings; rules match
+ * codes and phases, never message text. A test (test/codes.test.ts) checks that every code used in `src/` is
+ * listed here and every code listed here is used.
+ *
+ * Adding a code: add it here with a one-line description, then use it. Renaming one is a breaking change of
+ * the JSON output.
+ */
+
+/** Why a probe, a lookup or a discovery step did not succeed. */
+export const ERROR_CODES = {
+  // Name resolution (system resolver, or our DNS client).
+  DNS_NOT_FOUND: 'the name does not exist (NXDOMAIN) or has no address of the asked type',
+  DNS_SERVFAIL: 'the resolver answered SERVFAIL or REFUSED: it could not or would not resolve the name',
+  DNS_TIMEOUT: 'the resolver did not answer in time',
+  DNS_RESOLVER_UNREACHABLE: 'the resolver could not be reached (refused, unreachable or no resolver configured)',
+  DNS_MALFORMED_RESPONSE: 'the resolver sent a packet that could not be decoded or did not match the query',
+  DNS_FAILURE: 'name resolution failed for another reason',
+
+  // TCP connection.
+  CONNECT_REFUSED: 'the host answered with a reset: nothing listens on that port, or a firewall rejects it',
+  CONNECT_TIMEOUT: 'no answer to the connection attempt: the port is filtered (packets dropped) or the host is down',
+  CONNECT_UNREACHABLE: 'the network or host is unreachable from here (no route, or an ICMP unreachable)',
+  CONNECTION_RESET: 'the peer reset the connection in the middle of the session',
+  CONNECTION_CLOSED: 'the peer closed the connection before the expected reply',
+
+  // TLS.
+  TLS_HANDSHAKE_FAILED: 'the TLS handshake failed (protocol or cipher disagreement, or the peer hung up)',
+  TLS_MODE_MISMATCH: 'the port speaks implicit TLS where plaintext was expected, or the reverse',
+  TLS_CERT_EXPIRED: 'the server certificate has expired (or is not yet valid)',
+  TLS_CERT_UNTRUSTED: 'the server certificate does not chain to a trusted CA',
+  TLS_CERT_SELF_SIGNED: 'the server certificate is self-signed',
+  TLS_CERT_HOSTNAME_MISMATCH: 'the server certificate is valid but not for the name that was dialled',
+  STARTTLS_UNAVAILABLE: 'the server does not offer STARTTLS/STLS, and it was required',
+  STARTTLS_REFUSED: 'the server advertised STARTTLS/STLS but refused the command',
+  STARTTLS_PLAINTEXT_INJECTION: 'plaintext bytes arrived after the STARTTLS reply and before the handshake (RFC 3207 §6)',
+
+  // Line protocol.
+  GREETING_TIMEOUT: 'the server accepted the connection but sent no complete greeting in time',
+  GREETING_REJECTED: 'the server greeted with a refusal (SMTP 4xx/5xx, POP3 -ERR, IMAP BYE)',
+  REPLY_TIMEOUT: 'the server sent no complete reply to a command in time',
+  LINE_TOO_LONG: 'the server sent a line longer than the protocol cap',
+  REPLY_TOO_LARGE: 'the server sent a reply larger than the cap (an endless multi-line reply)',
+  PROTOCOL_ERROR: 'the server sent something the protocol does not allow here',
+  COMMAND_REJECTED: 'the server refused a command that a working server accepts (EHLO, CAPA, CAPABILITY, STAT...)',
+
+  // Authentication.
+  AUTH_UNAVAILABLE: 'the server offers no authentication mechanism that maildoctor can use',
+  AUTH_REQUIRED: 'the server requires authentication for this (SMTP 530, IMAP/POP3 refusal before login)',
+  AUTH_FAILED: 'the credentials were refused (SMTP 535, IMAP NO [AUTHENTICATIONFAILED], POP3 -ERR)',
+  AUTH_TEMP_FAILURE: 'authentication failed temporarily on the server side (SMTP 454, [UNAVAILABLE])',
+  AUTH_ENCRYPTION_REQUIRED: 'the server requires TLS before authentication (SMTP 538, IMAP LOGINDISABLED)',
+  AUTH_MECHANISM_TOO_WEAK: 'the server refused the mechanism as too weak (SMTP 534)',
+  AUTH_PLAINTEXT_REFUSED: 'maildoctor did not send credentials over an unencrypted connection (allow it explicitly)',
+
+  // SMTP envelope (relay test).
+  SENDER_REJECTED: 'MAIL FROM was refused',
+  RELAY_DENIED: 'RCPT TO an external address was refused with a permanent error: the server does not relay for this client',
+  RELAY_TEMP_FAILURE: 'RCPT TO an external address was refused with a temporary error',
+
+  // Deadlines and callers.
+  PROBE_TIMEOUT: 'the probe reached its overall deadline',
+  ABORTED: 'the caller aborted the probe',
+
+  // HTTP (autoconfig, public-address echo).
+  HTTP_ERROR: 'an HTTP request failed or answered with an error status',
+  HTTP_TOO_LARGE: 'an HTTP response was larger than the cap',
+  HTTP_TIMEOUT: 'an HTTP server accepted the connection but sent no complete response in time',
+  ECHO_MALFORMED: 'the public-address echo service answered with something that is not an IP address',
+  CONFIG_MALFORMED: 'a configuration document (autoconfig XML) could not be parsed or was refused as hostile',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** What the report builder concludes. One code per rule outcome; see src/report/rules. */
+export const FINDING_CODES = {
+  SMTP_RELAY_DENIED: 'the outgoing server refuses to relay for a client on this network',
+  AUTH_REQUIRED: 'the server requires authentication to send',
+  AUTH_FAILED: 'the server refused the user name or password',
+  PORT_BLOCKED_BY_NETWORK: 'this network blocks the port: other destinations on it fail while other ports of the server answer',
+  PORT_FILTERED: 'the port gives no answer at all (dropped), on the server side or on the way',
+  PORT_CLOSED: 'the server refuses connections on the port',
+  TLS_MODE_MISMATCH: 'the port speaks implicit TLS where STARTTLS/plaintext was configured, or the reverse',
+  STARTTLS_UNAVAILABLE: 'the server does not offer encryption on this port',
+  TLS_CERT_EXPIRED: 'the server certificate has expired',
+  TLS_CERT_HOSTNAME_MISMATCH: 'the server certificate is for another name',
+  TLS_CERT_UNTRUSTED: 'the server certificate is not trusted (self-signed or unknown CA)',
+  PLAINTEXT_AUTH_ONLY: 'the server only accepts passwords over an unencrypted connection',
+  GREETING_REJECTED: 'the server refuses this client at connection time',
+  DNS_DOMAIN_NOT_FOUND: 'the mail domain does not exist in DNS',
+  DNS_RESOLVER_UNREACHABLE: 'no DNS resolver answers from this network',
+  NO_MAIL_SERVERS_FOUND: 'no server for this address could be found',
+  CONFIG_SOURCES_DISAGREE: 'the configuration sources name different servers or security',
+  SERVER_UNREACHABLE: 'the server does not answer on any port from here',
+  STARTTLS_PLAINTEXT_INJECTION: 'the server (or something on the path) injected plaintext into the STARTTLS upgrade',
+  SPF_HYBRID_FAIL: 'mail sent through the hybrid server is likely to fail SPF/DMARC at recipients',
+  HYBRID_RECOMMENDED: 'send through the network provider’s server, receive from the mailbox provider',
+  NOTHING_WORKS: 'no way to send or receive was verified from this network',
+  NOT_VERIFIED: 'something could not be verified (no credentials, or a step was skipped)',
+} as const;
+
+export type FindingCode = keyof typeof FINDING_CODES;
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, value);
+}

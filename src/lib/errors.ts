@@ -1,0 +1,29 @@
+import { ERROR_CODES, type ErrorCode } from './codes.js';
+import type { ReplyEvidence } from './types.js';
+
+/**
+ * The one error class of maildoctor's internals: a literal `code` from the catalogue, the `phase` it happened
+ * in, and the server's reply when there was one. Probes catch it and turn it into `ProbeResult.error`; it
+ * never escapes a probe. Caller mistakes are plain `TypeError`/`RangeError`/`UsageError`.
+ */
+export class MaildoctorError extends Error {
+  override readonly name = 'MaildoctorError';
+  constructor(
+    readonly code: ErrorCode,
+    readonly phase: string,
+    message?: string,
+    readonly reply?: ReplyEvidence,
+    options?: { cause?: unknown },
+  ) {
+    super(message ?? ERROR_CODES[code], options);
+  }
+}
+
+/** A mistake of the caller (bad option, malformed address): the CLI maps it to exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export function isMaildoctorError(err: unknown): err is MaildoctorError {
+  return err instanceof MaildoctorError;
+}

@@ -1,0 +1,277 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import { Deadline, abortedReason } from './deadline.js';
+import { dial } from './dial.js';
+import { MaildoctorError } from './errors.js';
+import { PhaseRecorder } from './phases.js';
+import { LineSession } from './session.js';
+import { upgradeToTls } from './tls.js';
+import { Transcript } from './transcript.js';
+import type { PhaseTimeouts, ProbeOptions, ProbeResult, ProbeTarget, Protocol } from './types.js';
+
+/** Whole-probe deadline: a probe that needs longer than this is reporting a problem, not waiting for one. */
+export const PROBE_TIMEOUT_MS = 20_000;
+
+/** Phase caps. Seconds, not minutes: a blocked port must not stall a check. */
+export const DEFAULT_PHASE_TIMEOUTS: PhaseTimeouts = {
+  resolve: 5_000, // system resolver; a dead resolver shows here
+  connect: 5_000, // a filtered (DROP) port costs exactly this
+  tls: 5_000, // handshake, implicit or after STARTTLS
+  greeting: 8_000, // a silent server after connect (RFC 5321 §4.5.3.2.1 suggests 5 min; we diagnose, not deliver)
+  command: 8_000, // each command's complete reply
+};
+
+/** Give an implicit-TLS port this long to greet in plaintext before testing whether it speaks TLS instead. */
+export const TLS_SNIFF_AFTER_MS = 1_500;
+/** The side connection that tests for implicit TLS gets this long. */
+const TLS_SNIFF_CAP_MS = 3_000;
+
+export const DEFAULT_PORTS: Record<Protocol, number | undefined> = {
+  smtp: 25,
+  smtps: 465,
+  pop3: 110,
+  pop3s: 995,
+  imap: 143,
+  imaps: 993,
+  tcp: undefined,
+};
+
+/** What a probe script gets: the cross-cutting machinery, and the result it fills in. */
+export class ProbeContext {
+  readonly deadline: Deadline;
+  readonly phases: PhaseRecorder;
+  readonly transcript: Transcript;
+  readonly timeouts: PhaseTimeouts;
+  session?: LineSession;
+
+  constructor(
+    readonly result: ProbeResult,
+    readonly options: Partial<ProbeOptions>,
+  ) {
+    this.deadline = new Deadline(options.timeoutMs ?? PROBE_TIMEOUT_MS, options.signal);
+    this.phases = new PhaseRecorder(this.deadline);
+    this.transcript = new Transcript(() => this.deadline.elapsed());
+    this.timeouts = { ...DEFAULT_PHASE_TIMEOUTS, ...options.phaseTimeouts };
+  }
+
+  /** Resolve, connect and, for implicit TLS, handshake. The session is kept on the context. */
+  async connect(implicitTls: boolean): Promise<LineSession> {
+    let socket: net.Socket = await this.#dial();
+    if (implicitTls) socket = await this.#handshake(socket, 'implicit');
+    this.session = new LineSession(socket, this.transcript);
+    return this.session;
+  }
+
+  /** Resolve and connect, then hang up: the `tcp` probe. */
+  async dialOnly(): Promise<void> {
+    const socket = await this.#dial();
+    socket.destroy();
+  }
+
+  async #dial(): Promise<net.Socket> {
+    const { host, port } = this.result.target;
+    const dialled = await dial({
+      host,
+      port,
+      phases: this.phases,
+      resolveTimeoutMs: this.timeouts.resolve,
+      connectTimeoutMs: this.timeouts.connect,
+      localAddress: this.options.localAddress,
+      lookup: this.options.lookup,
+      // Recorded before the connect: a refused or filtered connect must still say which address it was.
+      onResolved: (addresses) =>
+        Object.assign(this.result.target, {
+          address: addresses[0]!.address,
+          family: addresses[0]!.family,
+          addresses: addresses.map((a) => a.address),
+        }),
+    });
+    this.result.target.localAddress = dialled.localAddress;
+    this.transcript.note(`connected to ${dialled.address}:${port}${dialled.localAddress ? ` from ${dialled.localAddress}` : ''}`);
+    return dialled.socket;
+  }
+
+  /**
+   * Upgrade the current session after the server said yes to STARTTLS/STLS. RFC 3207 §6: the client MUST
+   * discard any knowledge obtained from the server before TLS, so the buffered plaintext is dropped here and
+   * the capability list must be asked again by the caller. Bytes found buffered are a warning (an injection).
+   */
+  async startTls(phase: string): Promise<LineSession> {
+    const session = this.#requireSession();
+    const { socket, leftover } = session.detachForUpgrade();
+    if (leftover.length > 0) {
+      this.result.warnings.push({
+        code: 'STARTTLS_PLAINTEXT_INJECTION',
+        phase,
+        message: `${leftover.length} plaintext bytes arrived after the STARTTLS reply and were discarded (RFC 3207 §6)`,
+      });
+      this.transcript.note(`discarded ${leftover.length} plaintext bytes received after the STARTTLS reply`);
+    }
+    const upgraded = await this.#handshake(socket, 'starttls', leftover.length);
+    session.attachUpgraded(upgraded);
+    this.result.capabilitiesBeforeTls = this.result.capabilities;
+    this.result.capabilities = [];
+    return session;
+  }
+
+  async #handshake(socket: net.Socket, mode: 'implicit' | 'starttls', discarded = 0): Promise<tls.TLSSocket> {
+    const { host } = this.result.target;
+    const up = await upgradeToTls({
+      socket,
+      mode,
+      host,
+      servername: this.options.servername,
+      ca: this.options.ca,
+      phases: this.phases,
+      capMs: this.timeouts.tls,
+    }).catch((err: unknown) => {
+      socket.destroy();
+      throw err;
+    });
+    this.result.tls = discarded ? { ...up.facts, discardedPlaintextBytes: discarded } : up.facts;
+    this.result.security = mode === 'implicit' ? 'tls' : 'starttls';
+    this.transcript.note(
+      `TLS ${up.facts.protocol ?? '?'} ${up.facts.cipher ?? ''}; certificate ${up.facts.trusted ? 'trusted' : `NOT trusted (${up.facts.trustError})`}, name ${up.facts.hostnameMatch ? 'matches' : 'does NOT match'}`,
+    );
+    if (up.verdict) {
+      // A bad certificate is a finding, not a bypass: nothing more is sent over this connection.
+      up.socket.destroy();
+      throw up.verdict;
+    }
+    return up.socket;
+  }
+
+  /**
+   * Run the greeting read under the greeting cap. On a plaintext port, a long silence may mean the port speaks
+   * implicit TLS (the client is expected to talk first): after TLS_SNIFF_AFTER_MS a second connection tries a
+   * handshake, and if that succeeds the probe ends with TLS_MODE_MISMATCH instead of a generic timeout.
+   */
+  async greeting<T>(read: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const implicit = this.result.security === 'tls';
+    return this.phases.run('greeting', this.timeouts.greeting, 'GREETING_TIMEOUT', async (signal) => {
+      if (implicit) return read(signal);
+      const local = new AbortController();
+      const onAbort = (): void => local.abort(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      let timer: NodeJS.Timeout | undefined;
+      const sniffed = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          void this.#sniffImplicitTls(local.signal).then((isTls) => {
+            if (!isTls) return;
+            this.transcript.note('no greeting, but a TLS handshake on a second connection succeeded: this port speaks implicit TLS');
+            reject(new MaildoctorError('TLS_MODE_MISMATCH', 'greeting', 'The server sent no plaintext greeting but accepts a TLS handshake: this port speaks implicit TLS'));
+          });
+        }, this.options.tlsSniffAfterMs ?? TLS_SNIFF_AFTER_MS);
+      });
+      sniffed.catch(() => {}); // the race below observes it; this keeps an unobserved rejection quiet
+      try {
+        return await Promise.race([read(local.signal), sniffed]);
+      } finally {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        local.abort(new MaildoctorError('ABORTED', 'greeting', 'greeting phase over'));
+      }
+    });
+  }
+
+  #sniffImplicitTls(signal: AbortSignal): Promise<boolean> {
+    const { address, port, localAddress } = this.result.target;
+    if (!address || signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const raw = net.connect({ host: address, port, localAddress });
+      raw.on('error', () => {}); // reported through the TLS socket below
+      const s = tls.connect({
+        socket: raw,
+        servername: net.isIP(this.result.target.host) ? undefined : this.result.target.host,
+        // Only asks "is this TLS?"; nothing is sent over it and the result is discarded.
+        rejectUnauthorized: false,
+      });
+      const done = (answer: boolean): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        s.destroy();
+        raw.destroy();
+        resolve(answer);
+      };
+      const onAbort = (): void => done(false);
+      const timer = setTimeout(() => done(false), TLS_SNIFF_CAP_MS);
+      signal.addEventListener('abort', onAbort, { once: true });
+      s.once('secureConnect', () => done(true));
+      s.once('error', () => done(false));
+    });
+  }
+
+  /** Run a command phase under the command cap. */
+  command<T>(phase: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return this.phases.run(phase, this.timeouts.command, 'REPLY_TIMEOUT', fn);
+  }
+
+  #requireSession(): LineSession {
+    if (!this.session) throw new MaildoctorError('PROTOCOL_ERROR', 'session', 'No session');
+    return this.session;
+  }
+
+  /** Record a step that was not performed, with why: never reported as passing. */
+  skip(step: string, reason: string): void {
+    this.result.skipped.push({ step, reason });
+    this.transcript.note(`skipped ${step}: ${reason}`);
+  }
+}
+
+/**
+ * The one entry point every probe goes through: validates the caller's input (throws only for that),
+ * runs the protocol script, and turns every server or network failure into `result.error`.
+ */
+export async function runProbe(
+  protocol: Protocol,
+  target: ProbeTarget,
+  options: Partial<ProbeOptions> | undefined,
+  script: (ctx: ProbeContext) => Promise<void>,
+): Promise<ProbeResult> {
+  const port = validateTarget(protocol, target);
+  const implicit = protocol === 'smtps' || protocol === 'pop3s' || protocol === 'imaps';
+  const result: ProbeResult = {
+    protocol,
+    target: { host: target.host, port },
+    ok: false,
+    security: implicit ? 'tls' : 'plain',
+    startedAt: new Date().toISOString(),
+    durationMs: 0,
+    phases: [],
+    capabilities: [],
+    warnings: [],
+    skipped: [],
+    transcript: [],
+  };
+  const ctx = new ProbeContext(result, options ?? {});
+  try {
+    await script(ctx);
+    result.ok = true;
+  } catch (err) {
+    const e = err instanceof MaildoctorError ? err : ctx.deadline.signal.aborted ? abortedReason(ctx.deadline.signal.reason) : internal(err);
+    result.error = { code: e.code, phase: e.phase, message: e.message, ...(e.reply ? { reply: e.reply } : {}) };
+    ctx.transcript.note(`error ${e.code} in ${e.phase}: ${e.message}`);
+  } finally {
+    ctx.session?.close();
+    ctx.deadline.dispose();
+    result.phases = ctx.phases.phases;
+    result.transcript = ctx.transcript.entries;
+    result.durationMs = Math.round(ctx.deadline.elapsed() * 100) / 100;
+  }
+  return result;
+}
+
+function internal(err: unknown): MaildoctorError {
+  // Not a server fault we know how to name: keep it as data (a check must go on), with the message as evidence.
+  return new MaildoctorError('PROTOCOL_ERROR', 'internal', `Unexpected: ${(err as Error)?.message ?? String(err)}`, undefined, { cause: err });
+}
+
+function validateTarget(protocol: Protocol, target: ProbeTarget): number {
+  if (!target || typeof target.host !== 'string' || target.host.trim() === '') {
+    throw new TypeError('probe target needs a host');
+  }
+  const port = target.port ?? DEFAULT_PORTS[protocol];
+  if (port === undefined) throw new TypeError(`a ${protocol} probe needs an explicit port`);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new RangeError(`port must be 1-65535, got ${port}`);
+  return port;
+}

@@ -1,0 +1,163 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import type { ErrorCode } from './codes.js';
+import { MaildoctorError } from './errors.js';
+import type { PhaseRecorder } from './phases.js';
+import type { CertificateFacts, TlsFacts } from './types.js';
+
+export interface TlsUpgradeRequest {
+  /** A connected TCP socket: freshly dialled (implicit TLS) or handed over after STARTTLS. */
+  socket: net.Socket;
+  mode: TlsFacts['mode'];
+  /** The name that was dialled; used for SNI (unless an IP literal) and the hostname check. */
+  host: string;
+  servername?: string;
+  /** Extra CAs, trusted in addition to the system's. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  phases: PhaseRecorder;
+  capMs: number;
+}
+
+export interface TlsUpgraded {
+  socket: tls.TLSSocket;
+  facts: TlsFacts;
+  /** Set when the certificate does not pass: the caller must not go on with credentials. */
+  verdict?: MaildoctorError;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The handshake, with certificate verification ON: we keep the connection long enough to read the peer's
+ * certificate and report why it fails (expired, self-signed, wrong name…), then the caller stops the session
+ * using `verdict`. Node's own `rejectUnauthorized` would tear the socket down before we could see the
+ * certificate, so the check is done here instead, explicitly: chain trust from OpenSSL (`authorized`), the
+ * name from `tls.checkServerIdentity`. Nothing is sent over a connection whose verdict is set.
+ */
+export async function upgradeToTls(req: TlsUpgradeRequest): Promise<TlsUpgraded> {
+  const servername = req.servername ?? (net.isIP(req.host) ? undefined : req.host);
+  const ca = req.ca === undefined ? undefined : [...tls.rootCertificates, ...(Array.isArray(req.ca) ? req.ca : [req.ca])];
+  const socket = await req.phases.run('tls', req.capMs, 'TLS_HANDSHAKE_FAILED', (signal) =>
+    new Promise<tls.TLSSocket>((resolve, reject) => {
+      const s = tls.connect({
+        socket: req.socket,
+        servername,
+        ca,
+        // Verification is performed below (see the function comment); this only defers the decision to us.
+        rejectUnauthorized: false,
+        checkServerIdentity: () => undefined,
+        minVersion: 'TLSv1',
+      });
+      const cleanup = (): void => {
+        signal.removeEventListener('abort', onAbort);
+        s.off('error', onError);
+        s.off('secureConnect', onSecure);
+      };
+      const onAbort = (): void => {
+        cleanup();
+        s.destroy();
+        reject(signal.reason);
+      };
+      const onError = (err: NodeJS.ErrnoException): void => {
+        cleanup();
+        s.destroy();
+        reject(classifyHandshakeError(err));
+      };
+      const onSecure = (): void => {
+        cleanup();
+        resolve(s);
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      s.once('error', onError);
+      s.once('secureConnect', onSecure);
+    }),
+  );
+
+  const peer = socket.getPeerCertificate(true);
+  const certificate = peer && Object.keys(peer).length > 0 ? certificateFacts(peer) : undefined;
+  const nameToCheck = req.servername ?? req.host;
+  const identityError = peer && Object.keys(peer).length > 0 ? tls.checkServerIdentity(nameToCheck, peer) : new Error('no certificate');
+  const facts: TlsFacts = {
+    mode: req.mode,
+    servername,
+    protocol: socket.getProtocol() ?? undefined,
+    cipher: socket.getCipher()?.name,
+    certificate,
+    trusted: socket.authorized,
+    trustError: socket.authorized ? undefined : String(socket.authorizationError ?? 'UNKNOWN'),
+    hostnameMatch: identityError === undefined,
+  };
+  return { socket, facts, verdict: certificateVerdict(facts, nameToCheck) };
+}
+
+function certificateVerdict(facts: TlsFacts, name: string): MaildoctorError | undefined {
+  if (!facts.trusted) {
+    const code = trustErrorCode(facts.trustError);
+    return new MaildoctorError(code, 'tls', `Certificate not trusted: ${facts.trustError}`);
+  }
+  if (!facts.hostnameMatch) {
+    const names = facts.certificate?.subjectAltNames.join(', ') || facts.certificate?.subject || 'none';
+    return new MaildoctorError('TLS_CERT_HOSTNAME_MISMATCH', 'tls', `Certificate is not valid for ${name} (it covers: ${names})`);
+  }
+  return undefined;
+}
+
+function trustErrorCode(reason: string | undefined): ErrorCode {
+  switch (reason) {
+    case 'CERT_HAS_EXPIRED':
+    case 'CERT_NOT_YET_VALID':
+      return 'TLS_CERT_EXPIRED';
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+      return 'TLS_CERT_SELF_SIGNED';
+    default:
+      return 'TLS_CERT_UNTRUSTED';
+  }
+}
+
+/** OpenSSL's words for "the other side is not speaking TLS": a plaintext greeting read as a record header. */
+const NOT_TLS = new Set([
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+  'ERR_SSL_UNKNOWN_PROTOCOL',
+  'ERR_SSL_HTTP_REQUEST',
+  'ERR_SSL_RECORD_LAYER_FAILURE',
+  'ERR_SSL_UNEXPECTED_RECORD',
+]);
+
+export function classifyHandshakeError(err: NodeJS.ErrnoException): MaildoctorError {
+  if (err instanceof MaildoctorError) return err;
+  if (err.code && NOT_TLS.has(err.code)) {
+    return new MaildoctorError('TLS_MODE_MISMATCH', 'tls', `The server answered the TLS handshake in plaintext (${err.code}): this port does not speak implicit TLS`, undefined, { cause: err });
+  }
+  if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+    return new MaildoctorError('TLS_HANDSHAKE_FAILED', 'tls', `The server hung up during the TLS handshake (${err.code})`, undefined, { cause: err });
+  }
+  return new MaildoctorError('TLS_HANDSHAKE_FAILED', 'tls', `TLS handshake failed: ${err.code ?? ''} ${err.message}`.trim(), undefined, { cause: err });
+}
+
+export function certificateFacts(cert: tls.DetailedPeerCertificate): CertificateFacts {
+  const validTo = new Date(cert.valid_to);
+  const selfSigned = !cert.issuerCertificate || cert.issuerCertificate === cert || cert.issuerCertificate.fingerprint256 === cert.fingerprint256
+    ? dn(cert.issuer) === dn(cert.subject)
+    : false;
+  return {
+    subject: dn(cert.subject),
+    subjectAltNames: (cert.subjectaltname ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    issuer: dn(cert.issuer),
+    validFrom: new Date(cert.valid_from).toISOString(),
+    validTo: validTo.toISOString(),
+    daysLeft: Math.floor((validTo.getTime() - Date.now()) / DAY_MS),
+    fingerprint256: cert.fingerprint256,
+    serialNumber: cert.serialNumber,
+    selfSigned,
+  };
+}
+
+function dn(name: tls.Certificate | undefined): string {
+  if (!name) return '';
+  return Object.entries(name)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`)
+    .join(', ');
+}

@@ -1,0 +1,220 @@
+import type { LookupFunction } from 'node:net';
+import type { ErrorCode } from './codes.js';
+
+/** Protocols maildoctor probes. `smtps`, `pop3s`, `imaps` are implicit TLS (RFC 8314). */
+export type Protocol = 'smtp' | 'smtps' | 'pop3' | 'pop3s' | 'imap' | 'imaps' | 'tcp';
+
+/** How a session is protected. */
+export type Security = 'plain' | 'starttls' | 'tls';
+
+/** STARTTLS policy of a plaintext-port probe. */
+export type StartTlsPolicy = 'required' | 'optional' | 'never';
+
+export interface ProbeTarget {
+  host: string;
+  /** Defaults to the protocol's well-known port. */
+  port?: number;
+}
+
+export interface Credentials {
+  user: string;
+  /** Never logged, never put in a transcript or a result. */
+  password: string;
+}
+
+export interface RelayTest {
+  /** MAIL FROM: the user's own address. */
+  from: string;
+  /** RCPT TO: an address outside the server's domains. */
+  to: string;
+}
+
+/** Per-phase caps in milliseconds; each is further capped by what remains of the probe's deadline. */
+export interface PhaseTimeouts {
+  /** @default 5000: DNS lookup of the target through the system resolver. */
+  resolve: number;
+  /** @default 5000: TCP connect; a filtered port costs exactly this. */
+  connect: number;
+  /** @default 5000: TLS handshake (implicit or after STARTTLS). */
+  tls: number;
+  /** @default 8000: a silent or slow server after connect. */
+  greeting: number;
+  /** @default 8000: each command's complete reply. */
+  command: number;
+}
+
+export interface ProbeOptions {
+  /** Overall deadline of the probe. @default 20000 */
+  timeoutMs: number;
+  phaseTimeouts: Partial<PhaseTimeouts>;
+  /** Caller's cancellation; merged with the deadline. */
+  signal: AbortSignal;
+  /** Plaintext-port probes only. @default 'optional' */
+  starttls: StartTlsPolicy;
+  /** Extra trusted CA certificates (PEM). System CAs stay trusted. */
+  ca: string | Buffer | Array<string | Buffer>;
+  /** SNI and certificate name; defaults to the target host when it is a name. */
+  servername: string;
+  credentials: Credentials;
+  /** Send credentials over an unencrypted session. @default false */
+  allowPlaintextAuth: boolean;
+  /** SMTP only: MAIL FROM / RCPT TO then RSET; never DATA. */
+  relayTest: RelayTest;
+  /**
+   * SMTP only, and only when the user asks for it: send ONE real test message (MAIL, RCPT, DATA). Every other
+   * probe stops at RCPT and resets.
+   */
+  sendTest: { from: string; to: string };
+  /** SMTP EHLO/HELO name. @default 'maildoctor.invalid' */
+  heloName: string;
+  /** Bind the client socket to this local address. */
+  localAddress: string;
+  /** Injectable resolver (same shape as dns.lookup). */
+  lookup: LookupFunction;
+  /** Detect a plaintext probe against an implicit-TLS port after this much greeting silence. @default 1500 */
+  tlsSniffAfterMs: number;
+}
+
+export interface PhaseTiming {
+  /** resolve | connect | tls | greeting | capabilities | starttls | auth | relay | mailbox | quit | … */
+  name: string;
+  /** Milliseconds since the probe started. */
+  startMs: number;
+  durationMs: number;
+  ok: boolean;
+}
+
+export interface CertificateFacts {
+  subject: string;
+  subjectAltNames: string[];
+  issuer: string;
+  validFrom: string;
+  validTo: string;
+  /** Days until expiry (negative when expired). */
+  daysLeft: number;
+  fingerprint256: string;
+  serialNumber: string;
+  selfSigned: boolean;
+}
+
+export interface TlsFacts {
+  /** Implicit TLS or STARTTLS upgrade. */
+  mode: 'implicit' | 'starttls';
+  servername?: string;
+  protocol?: string;
+  cipher?: string;
+  /** ALPN is not used by mail protocols; kept for completeness when present. */
+  alpn?: string;
+  certificate?: CertificateFacts;
+  /** Chain verified against system CAs plus `ca`. */
+  trusted: boolean;
+  /** OpenSSL's reason when not trusted (CERT_HAS_EXPIRED, DEPTH_ZERO_SELF_SIGNED_CERT, …). */
+  trustError?: string;
+  /** The certificate covers the dialled name. */
+  hostnameMatch: boolean;
+  /** Plaintext bytes found after the STARTTLS reply and discarded (RFC 3207 §6). */
+  discardedPlaintextBytes?: number;
+}
+
+/** A server reply, kept as evidence. */
+export interface ReplyEvidence {
+  /** SMTP code (e.g. 535), or undefined for POP3/IMAP. */
+  code?: number;
+  /** RFC 3463 enhanced status (e.g. '5.7.8'). */
+  enhanced?: string;
+  /** POP3 `+OK`/`-ERR`, IMAP `OK`/`NO`/`BAD`/`BYE`. */
+  status?: string;
+  /** Response code in brackets (IMAP `[AUTHENTICATIONFAILED]`, POP3 `[AUTH]`). */
+  responseCode?: string;
+  text: string;
+}
+
+export interface ProbeError {
+  code: ErrorCode;
+  phase: string;
+  message: string;
+  reply?: ReplyEvidence;
+}
+
+export interface ProbeWarning {
+  code: ErrorCode;
+  phase: string;
+  message: string;
+}
+
+export interface TranscriptEntry {
+  /** Milliseconds since the probe started. */
+  t: number;
+  /** C: client to server, S: server to client, I: maildoctor's own note (TLS started, bytes discarded…). */
+  dir: 'C' | 'S' | 'I';
+  line: string;
+}
+
+export interface AuthOutcome {
+  /** Mechanisms the server advertised (upper case). */
+  mechanisms: string[];
+  attempted: boolean;
+  mechanism?: string;
+  ok?: boolean;
+  /** Why it was not attempted, when it was not. */
+  skipped?: string;
+  reply?: ReplyEvidence;
+}
+
+export interface RelayOutcome {
+  from: string;
+  to: string;
+  /** Whether the relay test ran after a successful AUTH. */
+  authenticated: boolean;
+  mailFrom?: ReplyEvidence;
+  rcptTo?: ReplyEvidence;
+  /** RCPT TO the external address was accepted: this server relays for this client. */
+  accepted: boolean;
+}
+
+export interface MailboxOutcome {
+  messages: number;
+  /** POP3 STAT size in octets. */
+  octets?: number;
+}
+
+export interface ProbeResult {
+  protocol: Protocol;
+  target: {
+    host: string;
+    port: number;
+    /** The address that was dialled. */
+    address?: string;
+    family?: 4 | 6;
+    /** Every address the name resolved to, in resolver order. */
+    addresses?: string[];
+    localAddress?: string;
+  };
+  /** The probe reached the end of its script without an error. */
+  ok: boolean;
+  /** Protection the session ended up with. */
+  security: Security;
+  startedAt: string;
+  durationMs: number;
+  phases: PhaseTiming[];
+  tls?: TlsFacts;
+  greeting?: ReplyEvidence;
+  /** Upper-case capability / extension names as last advertised (after TLS when TLS was started). */
+  capabilities: string[];
+  /** Capabilities as advertised before STARTTLS, when STARTTLS was used. */
+  capabilitiesBeforeTls?: string[];
+  /** SMTP SIZE limit in bytes, when advertised. */
+  sizeLimit?: number;
+  auth?: AuthOutcome;
+  relay?: RelayOutcome;
+  mailbox?: MailboxOutcome;
+  /** The test message's final reply, when `sendTest` was asked. */
+  sent?: ReplyEvidence;
+  error?: ProbeError;
+  warnings: ProbeWarning[];
+  /** Steps not performed, with the reason (never reported as passing). */
+  skipped: Array<{ step: string; reason: string }>;
+  transcript: TranscriptEntry[];
+}
+
+export type Probe = (target: ProbeTarget, options?: Partial<ProbeOptions>) => Promise<ProbeResult>;
