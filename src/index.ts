@@ -1,0 +1,32 @@
+/**
+ * maildoctor as a library: the probes, their registry and types, and the shared building blocks.
+ * Everything here is a named export; nothing prints.
+ */
+export { probes, PROTOCOLS, isProtocol, probeSmtp, probeSmtps, probePop3, probePop3s, probeImap, probeImaps, probeTcp } from './probes/index.js';
+export { ERROR_CODES, FINDING_CODES, isErrorCode, type ErrorCode, type FindingCode } from './lib/codes.js';
+export { MaildoctorError, UsageError, isMaildoctorError } from './lib/errors.js';
+export { DEFAULT_PHASE_TIMEOUTS, DEFAULT_PORTS, PROBE_TIMEOUT_MS, TLS_SNIFF_AFTER_MS } from './lib/probe.js';
+export { LineSplitter, SmtpReplyAssembler, Pop3MultilineAssembler, parsePop3Status, parseImapLine, MAX_LINE_BYTES, MAX_REPLY_BYTES } from './lib/lines.js';
+export type { SmtpReply, Pop3Status, ImapResponse } from './lib/lines.js';
+export type {
+  AuthOutcome,
+  CertificateFacts,
+  Credentials,
+  MailboxOutcome,
+  PhaseTimeouts,
+  PhaseTiming,
+  Probe,
+  ProbeError,
+  ProbeOptions,
+  ProbeResult,
+  ProbeTarget,
+  ProbeWarning,
+  Protocol,
+  RelayOutcome,
+  RelayTest,
+  ReplyEvidence,
+  Security,
+  StartTlsPolicy,
+  TlsFacts,
+  TranscriptEntry,
+} from './lib/types.js';
