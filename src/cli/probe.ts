@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import { UsageError } from '../lib/errors.js';
+import type { Credentials, ProbeOptions, ProbeResult, StartTlsPolicy } from '../lib/types.js';
+import { isProtocol, probes } from '../probes/index.js';
+import { EXIT, colors, parseHostPort, parsePositiveInt, readSecretFromEnv, readSecretFromStdin, type Io } from './io.js';
+import { renderProbeResult } from './render-probe.js';
+
+export interface ProbeCommandOptions {
+  user?: string;
+  passwordEnv?: string;
+  passwordStdin?: boolean;
+  relayTest?: string[];
+  starttls?: string;
+  ca?: string;
+  timeout?: string;
+  json?: boolean;
+  allowPlaintextAuth?: boolean;
+  localAddress?: string;
+  servername?: string;
+}
+
+/** `maildoctor probe PROTOCOL HOST[:PORT]`: one probe, its transcript and a verdict. */
+export async function probeCommand(protocol: string, hostPort: string, opts: ProbeCommandOptions, io: Io): Promise<number> {
+  if (!isProtocol(protocol)) throw new UsageError(`unknown protocol ${JSON.stringify(protocol)}; one of: ${Object.keys(probes).join(', ')}`);
+  const target = parseHostPort(hostPort);
+  if (protocol === 'tcp' && target.port === undefined) throw new UsageError('a tcp probe needs HOST:PORT');
+  const options: Partial<ProbeOptions> = {};
+  if (opts.starttls !== undefined) {
+    if (!['required', 'optional', 'never'].includes(opts.starttls)) throw new UsageError('--starttls takes required, optional or never');
+    options.starttls = opts.starttls as StartTlsPolicy;
+  }
+  if (opts.timeout !== undefined) options.timeoutMs = parsePositiveInt('--timeout', opts.timeout);
+  if (opts.ca !== undefined) options.ca = await readCa(opts.ca);
+  if (opts.localAddress) options.localAddress = opts.localAddress;
+  if (opts.servername) options.servername = opts.servername;
+  if (opts.allowPlaintextAuth) options.allowPlaintextAuth = true;
+  const credentials = await credentialsFrom(opts, io);
+  if (credentials) options.credentials = credentials;
+  if (opts.relayTest) {
+    if (!protocol.startsWith('smtp')) throw new UsageError('--relay-test is for smtp and smtps probes');
+    if (opts.relayTest.length !== 2) throw new UsageError('--relay-test takes exactly two addresses: FROM TO');
+    const [from, to] = opts.relayTest as [string, string];
+    for (const a of [from, to]) if (!/^[^\s<>@]+@[^\s<>@]+$/.test(a)) throw new UsageError(`--relay-test: not an address: ${JSON.stringify(a)}`);
+    options.relayTest = { from, to };
+  }
+
+  const result = await probes[protocol](target, options);
+  if (opts.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else io.stdout.write(renderProbeResult(result, colors(io)));
+  return verdictExitCode(result);
+}
+
+export function verdictExitCode(result: ProbeResult): number {
+  return result.ok ? EXIT.OK : EXIT.PROBLEMS;
+}
+
+/** Credentials come from the environment or stdin, never from argv (it is visible to every user in `ps`). */
+export async function credentialsFrom(opts: Pick<ProbeCommandOptions, 'user' | 'passwordEnv' | 'passwordStdin'>, io: Io): Promise<Credentials | undefined> {
+  if (opts.passwordEnv && opts.passwordStdin) throw new UsageError('give the password one way: --password-env or --password-stdin');
+  const hasSecret = Boolean(opts.passwordEnv || opts.passwordStdin);
+  if (!opts.user) {
+    if (hasSecret) throw new UsageError('a password needs --user');
+    return undefined;
+  }
+  if (!hasSecret) throw new UsageError('--user needs --password-env VAR or --password-stdin (never a password on the command line)');
+  const password = opts.passwordEnv ? readSecretFromEnv(io, opts.passwordEnv) : await readSecretFromStdin(io);
+  return { user: opts.user, password };
+}
+
+export async function readCa(file: string): Promise<string> {
+  const pem = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new UsageError(`--ca ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+  });
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca ${file}: no PEM certificate in it`);
+  return pem;
+}

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { run } from '../../src/cli/main.js';
+import { useNativeBackend } from '../harness/mocha.js';
+import { memoryIo } from './io.js';
+
+describe('cli: maildoctor probe', () => {
+  const backend = useNativeBackend();
+  let dir: string;
+  let caFile: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'md-cli-'));
+    caFile = path.join(dir, 'ca.pem');
+    await writeFile(caFile, backend().ca);
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  const hp = (e: { host: string; port: number }): string => `${e.host}:${e.port}`;
+
+  it('prints the transcript and an OK verdict, exit 0, password from an environment variable never shown', async () => {
+    const b = backend();
+    const u = b.users[0]!;
+    const io = memoryIo({ MD_PW: u.password });
+    const code = await run(['probe', 'smtp', hp(b.submission), '--user', u.user, '--password-env', 'MD_PW', '--ca', caFile, '--servername', b.tlsName, '--starttls', 'required'], io);
+    assert.equal(code, 0, io.err());
+    assert.match(io.out(), /C: EHLO maildoctor\.invalid/);
+    assert.match(io.out(), /C: AUTH PLAIN <redacted>/);
+    assert.match(io.out(), /^OK smtp .* STARTTLS, logged in \(PLAIN\)/m);
+    assert.ok(!io.out().includes(u.password) && !io.err().includes(u.password));
+  });
+
+  it('reads the password from stdin', async () => {
+    const b = backend();
+    const u = b.users[0]!;
+    const io = memoryIo({}, `${u.password}\n`);
+    const code = await run(['probe', 'imaps', hp(b.imaps), '--user', u.user, '--password-stdin', '--ca', caFile, '--servername', b.tlsName], io);
+    assert.equal(code, 0, io.out() + io.err());
+    assert.match(io.out(), /^OK imaps .* logged in/m);
+  });
+
+  it('a relay refusal is a verdict of failure: exit 1 with the code, phase and reply', async () => {
+    const b = backend();
+    const io = memoryIo();
+    const code = await run(['probe', 'smtp', hp(b.smtp), '--relay-test', 'alice@example.test', 'someone@elsewhere.example', '--ca', caFile, '--servername', b.tlsName], io);
+    assert.equal(code, 1);
+    assert.match(io.out(), /^FAIL smtp .*RELAY_DENIED in relay \[554 5\.7\.1\]/m);
+  });
+
+  it('--json prints the ProbeResult', async () => {
+    const b = backend();
+    const io = memoryIo();
+    const code = await run(['probe', 'pop3', hp(b.pop3), '--json', '--ca', caFile, '--servername', b.tlsName], io);
+    assert.equal(code, 0, io.err());
+    const r = JSON.parse(io.out());
+    assert.equal(r.protocol, 'pop3');
+    assert.equal(r.security, 'starttls');
+    assert.ok(Array.isArray(r.phases) && Array.isArray(r.transcript));
+  });
+
+  it('a closed port is exit 1 with CONNECT_REFUSED', async () => {
+    const io = memoryIo();
+    const code = await run(['probe', 'tcp', '127.0.0.1:1', '--timeout', '3000'], io);
+    assert.equal(code, 1);
+    assert.match(io.out(), /CONNECT_REFUSED in connect/);
+  });
+
+  for (const [name, argv, message] of [
+    ['an unknown protocol', ['probe', 'gopher', 'localhost'], /unknown protocol/],
+    ['a bad port', ['probe', 'smtp', 'localhost:99999'], /not a port number/],
+    ['a tcp probe without a port', ['probe', 'tcp', 'localhost'], /needs HOST:PORT/],
+    ['--user without a password source', ['probe', 'smtp', 'localhost', '--user', 'alice'], /never a password on the command line/],
+    ['a missing password variable', ['probe', 'smtp', 'localhost', '--user', 'a', '--password-env', 'NOPE_NOT_SET'], /NOPE_NOT_SET is not set/],
+    ['a relay test with one address', ['probe', 'smtp', 'localhost', '--relay-test', 'a@b.example'], /exactly two addresses/],
+    ['a missing CA file', ['probe', 'smtp', 'localhost', '--ca', '/nonexistent/ca.pem'], /no such file/],
+    ['an unknown option (a password in argv, say)', ['probe', 'smtp', 'localhost', '--password', 'hunter2'], /unknown option/],
+  ] as const) {
+    it(`usage error, exit 2: ${name}`, async () => {
+      const io = memoryIo();
+      const code = await run([...argv], io);
+      assert.equal(code, 2, io.out() + io.err());
+      assert.match(io.err(), message);
+      assert.ok(!/\n\s+at /.test(io.err()), 'no stack trace');
+    });
+  }
+});
