@@ -68,6 +68,18 @@ export const ERROR_CODES = {
   HTTP_TIMEOUT: 'an HTTP server accepted the connection but sent no complete response in time',
   ECHO_MALFORMED: 'the public-address echo service answered with something that is not an IP address',
   CONFIG_MALFORMED: 'a configuration document (autoconfig XML) could not be parsed or was refused as hostile',
+
+  // The agent (src/agent): logged with this `code`; none of them stops the agent.
+  STATE_CORRUPT: 'the agent state file is not valid; it was set aside and the agent started with an empty memory',
+  STATE_UNREADABLE: 'the agent state file could not be read (permissions, I/O error)',
+  STATE_UNWRITABLE: 'the agent state file could not be written; the memory is kept in the process until a write succeeds',
+  SECRET_UNAVAILABLE: 'an account password could not be had (environment variable unset, secret file unreadable)',
+  CHECK_CRASHED: 'a check threw instead of returning a report (a bug, or an unusable option)',
+  NOTIFY_FAILED: 'an alert could not be delivered by a notifier (webhook, command, desktop) after its retries',
+  NOTIFY_QUEUE_FULL: 'a notifier’s queue was full: the oldest waiting alert was dropped',
+  NETWORK_EVENTS_UNAVAILABLE: 'OS network change events are not available here; the agent relies on polling alone',
+  FINGERPRINT_FAILED: 'the network fingerprint could not be computed; the network is taken as unchanged',
+  CONFIG_RELOAD_FAILED: 'a reloaded config was refused; the agent keeps running with the previous one',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

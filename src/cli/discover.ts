@@ -1,0 +1,169 @@
+import { readFile } from 'node:fs/promises';
+import { UsageError } from '../lib/errors.js';
+import { discover, networkIdentity } from '../discovery/index.js';
+import type { DiscoverOptions, DiscoveryResult, MailRole, NetworkIdentity, NetworkIdentityOptions, ServerCandidate } from '../discovery/index.js';
+
+export interface CommandIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** Exit codes of these commands (the CLI's one mapping is 0 ok, 1 problems, 2 usage). */
+export const EXIT_OK = 0;
+export const EXIT_PROBLEMS = 1;
+export const EXIT_USAGE = 2;
+
+async function readCa(path: string | undefined): Promise<string | undefined> {
+  if (path === undefined) return undefined;
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read the CA file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/**
+ * `maildoctor discover ADDRESS`: list the candidate servers of an address.
+ * @param opts.timeout overall deadline in milliseconds
+ * @param opts.ca path of a PEM file of extra trusted CAs (for autoconfig over HTTPS)
+ * @param overrides further `discover()` options (tests, embedding)
+ * @returns 0 when at least one candidate server resolves, 1 when none does, 2 for a usage error
+ */
+export async function discoverCommand(
+  address: string,
+  opts: { json?: boolean; dns?: string; timeout?: number; ca?: string },
+  io: CommandIo,
+  overrides: Partial<DiscoverOptions> = {},
+): Promise<number> {
+  let result: DiscoveryResult;
+  try {
+    const ca = await readCa(opts.ca);
+    if (opts.timeout !== undefined && (!Number.isFinite(opts.timeout) || opts.timeout <= 0)) {
+      throw new UsageError(`--timeout must be a positive number of milliseconds, got ${opts.timeout}`);
+    }
+    result = await discover(address, {
+      ...(opts.dns !== undefined ? { dns: opts.dns } : {}),
+      ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout } : {}),
+      ...(ca !== undefined ? { ca } : {}),
+      ...overrides,
+    });
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`maildoctor: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+  const found = (['smtp', 'imap', 'pop3'] as const).some((r) => result.candidates[r].some((c) => c.resolves));
+  if (opts.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else io.stdout.write(renderDiscovery(result));
+  return found ? EXIT_OK : EXIT_PROBLEMS;
+}
+
+const ROLE_TITLE: Record<MailRole, string> = { smtp: 'Outgoing (SMTP)', imap: 'Incoming (IMAP)', pop3: 'Incoming (POP3)' };
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length);
+}
+
+/** One line per host: its sources, its ports (`*` = named by a source, `?` = optional), its addresses. */
+function renderHosts(list: ServerCandidate[]): string[] {
+  const byHost = new Map<string, ServerCandidate[]>();
+  for (const c of list) byHost.set(c.host, [...(byHost.get(c.host) ?? []), c]);
+  const lines: string[] = [];
+  for (const [host, cs] of byHost) {
+    const first = cs[0]!;
+    const ports = cs.map((c) => `${c.port}/${c.security}${c.endpointSources.length ? '*' : ''}${c.optional ? '?' : ''}`).join(' ');
+    const where = first.resolves ? first.addresses.slice(0, 3).join(', ') + (first.addresses.length > 3 ? ', …' : '') : 'DOES NOT RESOLVE';
+    const login = first.username ? `  user ${first.username}` : '';
+    lines.push(`  ${pad(host, 28)}${pad(`[${first.sources.join(', ')}]`, 26)}${ports}`);
+    lines.push(`  ${' '.repeat(28)}${where}${login}`);
+  }
+  return lines;
+}
+
+export function renderDiscovery(r: DiscoveryResult): string {
+  const out: string[] = [];
+  const idn = r.address.unicodeDomain !== r.address.domain ? ` (${r.address.unicodeDomain})` : '';
+  out.push(`${r.address.address}${idn} — ${r.durationMs} ms, resolvers ${r.resolvers.servers.join(', ') || 'none'}`);
+  if (r.deadlineReached) out.push(`! the ${r.timeoutMs} ms deadline ended discovery before every source answered`);
+  if (r.aborted) out.push('! discovery was aborted');
+  for (const role of ['smtp', 'imap', 'pop3'] as const) {
+    out.push('', ROLE_TITLE[role]);
+    const list = r.candidates[role];
+    if (list.length === 0) out.push('  none found');
+    else out.push(...renderHosts(list));
+  }
+  out.push('  (* port named by a source; ? optional: port 25 is often blocked for clients)');
+  if (r.disagreements.length > 0) {
+    out.push('', 'Sources disagree');
+    for (const d of r.disagreements) out.push(`  ${d.role} ${d.kind}: ${d.detail}`);
+  }
+  out.push('', 'Sources');
+  for (const s of r.sources) {
+    const err = s.error ? `${s.error.code}: ${s.error.message}` : '';
+    out.push(`  ${pad(s.source, 12)}${pad(s.state, 11)}${s.detail ?? ''}${s.detail && err ? ' — ' : ''}${err}`.trimEnd());
+  }
+  const unresolved = r.facts.guesses.filter((g) => !g.resolves).map((g) => g.host);
+  if (unresolved.length > 0) out.push('', `Guesses that do not resolve (not candidates): ${unresolved.join(', ')}`);
+  return `${out.join('\n')}\n`;
+}
+
+/**
+ * `maildoctor network`: who this network is.
+ * @param opts.echoUrl HTTPS URL answering with the caller's public address (plain text or `{"ip": …}`)
+ * @param overrides further `networkIdentity()` options (tests, embedding)
+ * @returns 0 when the default route and a resolver are known, 1 otherwise, 2 for a usage error
+ */
+export async function networkCommand(
+  opts: { json?: boolean; dns?: string; echoUrl?: string },
+  io: CommandIo,
+  overrides: Partial<NetworkIdentityOptions> = {},
+): Promise<number> {
+  let id: NetworkIdentity;
+  try {
+    id = await networkIdentity({
+      ...(opts.dns !== undefined ? { dns: opts.dns } : {}),
+      ...(opts.echoUrl !== undefined ? { echoUrl: opts.echoUrl } : {}),
+      ...overrides,
+    });
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`maildoctor: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+  if (opts.json) io.stdout.write(`${JSON.stringify(id, null, 2)}\n`);
+  else io.stdout.write(renderNetwork(id));
+  return id.defaultInterface && id.resolvers.length > 0 ? EXIT_OK : EXIT_PROBLEMS;
+}
+
+export function renderNetwork(id: NetworkIdentity): string {
+  const out: string[] = [];
+  const row = (k: string, v: string): void => {
+    out.push(`  ${pad(k, 14)}${v}`);
+  };
+  out.push(`Network (${id.platform}, ${id.durationMs} ms)`);
+  const iface = id.interfaces.find((i) => i.name === id.defaultInterface);
+  row('interface', iface ? `${iface.name}  ${iface.addresses.map((a) => a.cidr ?? a.address).join(', ')}` : 'unknown');
+  row('gateway', id.gateway ?? 'unknown');
+  row('resolvers', `${id.resolvers.join(', ') || 'none'} (${id.resolverSource})`);
+  if (id.queriedResolvers.join() !== id.resolvers.join()) row('queried', id.queriedResolvers.join(', '));
+  row('public', id.publicAddress ? `${id.publicAddress.address} (${id.publicAddress.source})` : 'unknown');
+  if (id.echo?.error) row('echo', `${id.echo.error.code}: ${id.echo.error.message}`);
+  if (id.reverseDns) {
+    row('reverse DNS', id.reverseDns.name ? `${id.reverseDns.name}${id.reverseDns.forwardConfirmed ? ' (forward-confirmed)' : ' (NOT forward-confirmed)'}` : `none${id.reverseDns.error ? ` (${id.reverseDns.error.code})` : ''}`);
+  }
+  if (id.provider) {
+    row('provider', id.provider.domain);
+    const hosts = [...new Set(id.provider.smtp.map((c) => `${c.host} [${c.sources.join(', ')}]`))];
+    row('provider SMTP', hosts.length ? hosts.join('; ') : 'none found');
+  }
+  row('fingerprint', id.fingerprint.slice(0, 16));
+  if (id.unknown.length > 0) {
+    out.push('', 'Could not learn');
+    for (const u of id.unknown) out.push(`  - ${u}`);
+  }
+  return `${out.join('\n')}\n`;
+}
