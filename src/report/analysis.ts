@@ -1,0 +1,89 @@
+/**
+ * Pure questions about a check's facts that several rules ask: did this probe connect, what does the control
+ * say about this port, which probes failed with which code. Rules read codes and phases, never messages.
+ */
+import type { ErrorCode } from '../lib/codes.js';
+import type { CheckFacts, CheckProbe } from './types.js';
+
+export function errorCode(p: CheckProbe): ErrorCode | undefined {
+  return p.result.error?.code;
+}
+
+export function failedWith(p: CheckProbe, ...codes: ErrorCode[]): boolean {
+  const code = errorCode(p);
+  return code !== undefined && codes.includes(code);
+}
+
+/** The TCP connection was established (whatever happened after). */
+export function connected(p: CheckProbe): boolean {
+  return p.result.phases.some((ph) => ph.name === 'connect' && ph.ok);
+}
+
+export function mailboxProbes(facts: CheckFacts): CheckProbe[] {
+  return facts.probes.filter((p) => p.purpose === 'incoming' || p.purpose === 'outgoing');
+}
+
+export function controls(facts: CheckFacts): CheckProbe[] {
+  return facts.probes.filter((p) => p.purpose === 'control');
+}
+
+/**
+ * What the control endpoints say about a port from this network:
+ * `open`: some control on that port connected, so the network lets the port through;
+ * `blocked`: every control on that port failed to connect while a control on another port connected;
+ * `unknown`: no control on that port, or no control connected at all (then this network may be down).
+ */
+export function controlVerdict(facts: CheckFacts, port: number): 'open' | 'blocked' | 'unknown' {
+  const all = controls(facts);
+  const same = all.filter((p) => p.port === port);
+  if (same.length === 0) return 'unknown';
+  if (same.some(connected)) return 'open';
+  const others = all.filter((p) => p.port !== port);
+  const connectFailures = same.every((p) => failedWith(p, 'CONNECT_TIMEOUT', 'CONNECT_REFUSED', 'CONNECT_UNREACHABLE'));
+  return connectFailures && others.some(connected) ? 'blocked' : 'unknown';
+}
+
+/** Other ports of the same host that accepted a connection from here. */
+export function openPortsOf(facts: CheckFacts, host: string, except?: number): number[] {
+  const ports = new Set<number>();
+  for (const p of facts.probes) if (p.host === host && p.port !== except && connected(p)) ports.add(p.port);
+  return [...ports].sort((a, b) => a - b);
+}
+
+/** Group probes by host:port, so one finding speaks for every probe of the same endpoint. */
+export function byEndpoint(probes: CheckProbe[]): Map<string, CheckProbe[]> {
+  const map = new Map<string, CheckProbe[]>();
+  for (const p of probes) {
+    const key = `${p.host}:${p.port}`;
+    map.set(key, [...(map.get(key) ?? []), p]);
+  }
+  return map;
+}
+
+/** The transcript lines that prove what happened: the last exchange before the verdict. */
+export function evidenceOf(p: CheckProbe, lines = 4): string[] {
+  const r = p.result;
+  const out: string[] = [];
+  const transcript = r.transcript.filter((e) => e.dir !== 'I');
+  for (const e of transcript.slice(-lines)) out.push(`[${p.id}] ${e.dir}: ${e.line}`);
+  if (r.error) {
+    const phase = r.phases.find((ph) => ph.name === r.error!.phase);
+    const after = phase ? ` after ${Math.round(phase.durationMs)} ms` : '';
+    out.push(`[${p.id}] ${r.error.code} in ${r.error.phase}${after}: ${r.error.message}`);
+  }
+  return out;
+}
+
+/** "your address 198.51.100.77 (customer-77.isp.test, network isp.test)". */
+export function clientDescription(facts: CheckFacts, p?: CheckProbe): string {
+  const n = facts.network;
+  const address = n.publicAddress?.address ?? p?.result.target.localAddress;
+  const bits: string[] = [];
+  if (n.reverseDns?.name) bits.push(n.reverseDns.name);
+  if (n.provider?.domain) bits.push(`network ${n.provider.domain}`);
+  return address ? `your address ${address}${bits.length ? ` (${bits.join(', ')})` : ''}` : 'this network';
+}
+
+export function unique<T>(items: T[]): T[] {
+  return [...new Set(items)];
+}

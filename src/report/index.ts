@@ -1,0 +1,63 @@
+/**
+ * The report builder: pure functions of a check's facts. Results in, findings and a recommendation out; no
+ * I/O, no clock. Tested from JSON fixtures (test/report/*.test.ts).
+ */
+import { FINDING_CODES } from '../lib/codes.js';
+import { recommend } from './recommend.js';
+import { authRule } from './rules/auth.js';
+import { disagreeRule } from './rules/disagree.js';
+import { dnsRule } from './rules/dns.js';
+import { greetingRule } from './rules/greeting.js';
+import { noServersRule } from './rules/no-servers.js';
+import { plaintextAuthRule } from './rules/plaintext-auth.js';
+import { portsRule } from './rules/ports.js';
+import { relayRule } from './rules/relay.js';
+import { tlsRule } from './rules/tls.js';
+import type { Rule } from './rules/types.js';
+import { REPORT_SCHEMA_VERSION, type CheckFacts, type CheckReport, type Finding, type Setting } from './types.js';
+
+/** Every rule, in the order their findings are shown. */
+export const RULES: readonly Rule[] = [dnsRule, noServersRule, relayRule, authRule, greetingRule, portsRule, tlsRule, plaintextAuthRule, disagreeRule];
+
+const SEVERITY_ORDER: Record<Finding['severity'], number> = { error: 0, warning: 1, info: 2 };
+
+export function buildReport(facts: CheckFacts): CheckReport {
+  const ruleFindings = RULES.flatMap((rule) => rule(facts));
+  const { recommendation, findings: recFindings } = recommend(facts);
+  const findings = [...ruleFindings, ...recFindings]
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => SEVERITY_ORDER[a.f.severity] - SEVERITY_ORDER[b.f.severity] || a.i - b.i)
+    .map(({ f }) => f);
+  for (const f of findings) if (!Object.hasOwn(FINDING_CODES, f.code)) throw new Error(`rule produced an uncatalogued code ${f.code}`);
+  const servers = facts.probes
+    .filter((p) => p.purpose === 'incoming' || p.purpose === 'outgoing')
+    .filter((p, i, all) => all.findIndex((q) => q.host === p.host && q.port === p.port) === i)
+    .map((p) => ({ role: p.role === 'tcp' ? ('smtp' as const) : p.role, host: p.host, port: p.port, security: p.security, sources: p.sources }));
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    ...facts,
+    servers,
+    findings,
+    recommendation,
+    status: {
+      sending: verdict(recommendation.outgoing),
+      receiving: verdict(recommendation.incoming),
+    },
+  };
+}
+
+function verdict(s: Setting | undefined): 'works' | 'fails' | 'unverified' {
+  if (!s) return 'fails';
+  return s.verified ? 'works' : 'unverified';
+}
+
+/** 0 when sending and receiving work and nothing is wrong; 1 when the report found problems. */
+export function reportExitCode(report: CheckReport): 0 | 1 {
+  const { sending, receiving } = report.status;
+  if (sending === 'fails' || receiving === 'fails') return 1;
+  return report.findings.some((f) => f.severity === 'error') ? 1 : 0;
+}
+
+export { recommend } from './recommend.js';
+export { evaluateSpf, dmarcPolicy } from './spf.js';
+export type * from './types.js';

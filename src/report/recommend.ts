@@ -1,0 +1,173 @@
+/**
+ * From probes to settings: what works from this network, ranked (implicit TLS, then STARTTLS, then
+ * plaintext; authenticated submission preferred), and whether the answer is a hybrid account.
+ * Pure: facts in, recommendation and the findings that belong to it out.
+ */
+import type { Security } from '../lib/types.js';
+import { clientDescription, connected, evidenceOf } from './analysis.js';
+import { dmarcPolicy, evaluateSpf } from './spf.js';
+import type { CheckFacts, CheckProbe, Finding, Recommendation, Setting } from './types.js';
+
+const SECURITY_RANK: Record<Security, number> = { tls: 0, starttls: 1, plain: 2 };
+const SMTP_PORT_RANK: Record<number, number> = { 465: 0, 587: 1, 25: 2 };
+
+function securityRank(p: CheckProbe): number {
+  return SECURITY_RANK[p.result.security];
+}
+
+function byBest(a: CheckProbe, b: CheckProbe): number {
+  return (
+    securityRank(a) - securityRank(b) ||
+    (a.role === b.role ? 0 : a.role === 'imap' ? -1 : 1) ||
+    (SMTP_PORT_RANK[a.port] ?? 3) - (SMTP_PORT_RANK[b.port] ?? 3)
+  );
+}
+
+function setting(p: CheckProbe, auth: Setting['auth'], verified: boolean, reason: string, username?: string): Setting {
+  return {
+    role: p.role === 'tcp' ? 'smtp' : p.role,
+    host: p.host,
+    port: p.port,
+    security: p.result.security,
+    auth,
+    ...(username ? { username } : {}),
+    verified,
+    reason,
+    probe: p.id,
+  };
+}
+
+export interface RecommendationOutcome {
+  recommendation: Recommendation;
+  findings: Finding[];
+}
+
+export function recommend(facts: CheckFacts): RecommendationOutcome {
+  const creds = facts.credentials.provided;
+  const user = facts.credentials.user;
+  const findings: Finding[] = [];
+  const notes: string[] = [];
+
+  // Receiving: with a password, only a login proves it; without, a clean session with TLS is the best we know.
+  const incoming = facts.probes
+    .filter((p) => p.purpose === 'incoming' && p.result.ok && (creds ? p.result.auth?.ok : true))
+    .sort(byBest);
+  const incomingSettings = incoming.map((p) =>
+    setting(p, 'password', creds, creds ? 'logged in from this network' : 'the server answers from this network; the login was not tested (no password given)', user),
+  );
+
+  // Sending, in order of preference.
+  const outgoing = facts.probes.filter((p) => p.purpose === 'outgoing');
+  const authSubmission = outgoing.filter((p) => p.withAuth && p.result.ok && p.result.auth?.ok && p.result.relay?.accepted).sort(byBest);
+  const openRelayForUs = outgoing.filter((p) => !p.withAuth && p.result.ok && p.result.relay?.accepted).sort(byBest);
+  // Without a password: submission that offers AUTH over an encrypted session is the likely answer, unverified.
+  const authOffered = creds
+    ? []
+    : outgoing
+        .filter((p) => !p.withAuth && p.result.security !== 'plain' && (p.result.auth?.mechanisms.length ?? 0) > 0 && connected(p) && !p.result.error?.code.startsWith('TLS_'))
+        .sort(byBest);
+  const hybridRelays = facts.probes.filter((p) => p.purpose === 'network-smtp' && p.result.ok && p.result.relay?.accepted).sort(byBest);
+
+  const outgoingSettings: Setting[] = [
+    ...authSubmission.map((p) => setting(p, 'password', true, 'logged in and the server accepted a recipient outside its domain (then reset: no message sent)', user)),
+    ...openRelayForUs.map((p) => setting(p, 'none', true, 'the server relays for this network without a login (this only works while you are on this network)')),
+    ...authOffered.map((p) => setting(p, 'password', false, 'the server offers login over an encrypted connection; not verified (no password given)', user)),
+  ];
+  const hybridSettings = hybridRelays.map((p) =>
+    setting(p, 'none', true, `the SMTP server of the network you are on relays for you (verified up to RCPT, then reset)`),
+  );
+
+  let outgoingChoice = outgoingSettings[0];
+  let hybrid = false;
+  if (!outgoingChoice && hybridSettings[0]) {
+    outgoingChoice = hybridSettings[0];
+    hybrid = true;
+  }
+
+  if (hybrid && outgoingChoice) {
+    const p = hybridRelays[0]!;
+    notes.push(
+      `Hybrid account: keep receiving from ${incomingSettings[0]?.host ?? 'your mailbox provider'}, and send through ${p.host}:${p.port}, the SMTP server of the network you are on (${facts.network.provider?.domain ?? 'this network'}).`,
+      'This works only while you are connected to this network: when you change network (home, office, mobile), the outgoing server has to change too.',
+    );
+    findings.push({
+      code: 'HYBRID_RECOMMENDED',
+      severity: 'info',
+      summary: `Send through ${p.host} (this network’s server); keep receiving from your mailbox provider`,
+      explanation: `Your mailbox provider’s server does not send for you from here and no authenticated submission was verified, but the SMTP server of the network you are on (${facts.network.provider?.domain ?? 'this network'}) accepts mail from ${clientDescription(facts)}. A hybrid account uses it for sending only.`,
+      evidence: evidenceOf(p, 3),
+      fix: `Outgoing server: ${p.host}, port ${p.port}, ${p.result.security === 'plain' ? 'no encryption' : p.result.security === 'tls' ? 'SSL/TLS' : 'STARTTLS'}, no authentication. Change it again when you change network.`,
+      probes: [p.id],
+    });
+    findings.push(...spfFindings(facts, p));
+  } else if (outgoingChoice && !outgoingChoice.verified) {
+    notes.push('Sending with your password was not verified: run again with --user and a password (MAILDOCTOR_PASSWORD, --password-stdin or the prompt).');
+  }
+
+  const incomingChoice = incomingSettings[0];
+  if (!creds && (incomingChoice || outgoingChoice)) {
+    findings.push({
+      code: 'NOT_VERIFIED',
+      severity: 'info',
+      summary: 'Logins were not tested (no password given)',
+      explanation: 'Without a password maildoctor can check servers, ports, encryption and whether the server relays for this network, but not that your user name and password work.',
+      evidence: [],
+      fix: 'Run again with --user NAME and the password in MAILDOCTOR_PASSWORD, on stdin (--password-stdin) or at the prompt.',
+      probes: [],
+    });
+  }
+
+  if (!incomingChoice && !outgoingChoice && facts.probes.some((p) => p.purpose !== 'control')) {
+    findings.push({
+      code: 'NOTHING_WORKS',
+      severity: 'error',
+      summary: 'Nothing works from this network: neither sending nor receiving could be verified',
+      explanation: 'No server of this address answered in a usable way from here. The findings above say why for each server.',
+      evidence: [],
+      probes: [],
+    });
+  }
+
+  return {
+    recommendation: {
+      ...(incomingChoice ? { incoming: incomingChoice } : {}),
+      ...(outgoingChoice ? { outgoing: outgoingChoice } : {}),
+      hybrid,
+      alternatives: [...incomingSettings.slice(1), ...[...outgoingSettings, ...hybridSettings].filter((s) => s !== outgoingChoice)],
+      notes,
+    },
+    findings,
+  };
+}
+
+/** Mail from the user's domain sent through the hybrid server: will SPF/DMARC at the recipient accept it? */
+function spfFindings(facts: CheckFacts, p: CheckProbe): Finding[] {
+  const d = facts.discovery.facts;
+  const spf = d.spf.matching[0];
+  const dmarc = dmarcPolicy(d.dmarc.matching[0]);
+  const ip = p.result.target.address;
+  if (!ip) return [];
+  const addressesOf = (host: string): string[] => d.hosts.find((h) => h.host === host)?.addresses ?? [];
+  const { verdict, unevaluated } = evaluateSpf({
+    record: spf,
+    ip,
+    domainAddresses: addressesOf(facts.domain),
+    mxAddresses: d.mx.records.flatMap((r) => addressesOf(r.exchange)),
+  });
+  if (verdict === 'pass' || verdict === 'none' || verdict === 'neutral') return [];
+  if (verdict === 'unknown' && !dmarc) return [];
+  const strict = dmarc === 'reject' || dmarc === 'quarantine';
+  return [
+    {
+      code: 'SPF_HYBRID_FAIL',
+      severity: verdict === 'fail' || strict ? 'warning' : 'info',
+      summary: `Mail from ${facts.domain} sent through ${p.host} may be ${strict ? (dmarc === 'reject' ? 'rejected' : 'put in spam') : 'marked as suspicious'} by recipients`,
+      explanation:
+        `${facts.domain} publishes an SPF policy ${verdict === 'unknown' ? `that maildoctor could not fully evaluate (${unevaluated.join(' ')})` : `that does not list ${ip} (${p.host}): SPF result "${verdict}"`}` +
+        `${dmarc ? `, and a DMARC policy "p=${dmarc}"` : ''}. Recipients check that mail from ${facts.domain} comes from servers the domain allows; the hybrid server is not one of them.`,
+      evidence: [`SPF ${facts.domain}: ${spf ?? '(none)'}`, `DMARC _dmarc.${facts.domain}: ${d.dmarc.matching[0] ?? '(none)'}`, `hybrid server ${p.host} = ${ip}`],
+      fix: 'Prefer authenticated submission to your mailbox provider if it offers it; otherwise expect some recipients to refuse mail sent this way.',
+      probes: [p.id],
+    },
+  ];
+}

@@ -1,0 +1,33 @@
+import { byEndpoint, evidenceOf, failedWith } from '../analysis.js';
+import type { FindingCode } from '../../lib/codes.js';
+import type { Finding } from '../types.js';
+import type { Rule } from './types.js';
+
+/** Certificate, TLS mode and STARTTLS findings, one per endpoint. */
+export const tlsRule: Rule = (facts) => {
+  const out: Finding[] = [];
+  for (const [endpoint, group] of byEndpoint(facts.probes.filter((p) => p.purpose !== 'control'))) {
+    const p = group[0]!;
+    const cert = p.result.tls?.certificate;
+    const certText = cert ? `certificate for ${cert.subjectAltNames.join(', ') || cert.subject}, issued by ${cert.issuer}, valid until ${cert.validTo.slice(0, 10)}` : 'no certificate';
+    const add = (code: FindingCode, severity: Finding['severity'], summary: string, explanation: string, fix?: string): void => {
+      out.push({ code, severity, summary, explanation, evidence: [...evidenceOf(p, 1), `[${p.id}] ${certText}`], fix, probes: group.map((x) => x.id) });
+    };
+    if (failedWith(p, 'TLS_CERT_EXPIRED')) {
+      add('TLS_CERT_EXPIRED', 'error', `The certificate of ${endpoint} has expired`, `The server presents a ${certText}. Mail clients refuse it (or ask you to accept a risk). maildoctor sent nothing over it.`, 'Tell the provider; do not accept the certificate permanently in your mail client.');
+    } else if (failedWith(p, 'TLS_CERT_HOSTNAME_MISMATCH')) {
+      add('TLS_CERT_HOSTNAME_MISMATCH', 'error', `The certificate of ${endpoint} is for another name`, `The server presents a ${certText}, which does not cover ${p.host}. Often the provider wants you to use another host name (the one in the certificate).`, cert?.subjectAltNames[0] ? `Try the name the certificate covers: ${cert.subjectAltNames[0].replace(/^DNS:/, '')}.` : undefined);
+    } else if (failedWith(p, 'TLS_CERT_UNTRUSTED', 'TLS_CERT_SELF_SIGNED')) {
+      add('TLS_CERT_UNTRUSTED', 'error', `The certificate of ${endpoint} is not trusted`, `The server presents a ${certText}, which does not chain to a trusted certificate authority (${p.result.tls?.trustError ?? 'unknown reason'}). Someone may be intercepting the connection, or the server is misconfigured.`, 'Do not accept it unless the provider confirms its fingerprint.');
+    } else if (failedWith(p, 'TLS_MODE_MISMATCH')) {
+      const implicitExpected = p.security === 'tls';
+      add('TLS_MODE_MISMATCH', 'warning', `${endpoint} ${implicitExpected ? 'does not speak implicit TLS (SSL/TLS)' : 'speaks implicit TLS (SSL/TLS), not STARTTLS'}`, `The port was tried with ${implicitExpected ? 'implicit TLS, but the server answered in plaintext' : 'a plaintext greeting expected, but the server waits for a TLS handshake'}. A mail client set the wrong way hangs or fails with an obscure error.`, implicitExpected ? 'Set the connection security to STARTTLS for this port.' : 'Set the connection security to SSL/TLS for this port.');
+    } else if (failedWith(p, 'STARTTLS_UNAVAILABLE') || group.some((x) => x.result.ok && x.security !== 'plain' && x.result.security === 'plain')) {
+      add('STARTTLS_UNAVAILABLE', 'warning', `${endpoint} offers no encryption`, `The server does not offer STARTTLS on this port: everything, including your password, would travel unencrypted.`, 'Use a port with TLS (465, 993, 995) if the provider offers one.');
+    }
+    if (group.some((x) => x.result.warnings.some((w) => w.code === 'STARTTLS_PLAINTEXT_INJECTION'))) {
+      add('STARTTLS_PLAINTEXT_INJECTION', 'warning', `Plaintext was injected into the STARTTLS upgrade on ${endpoint}`, 'After the server agreed to start TLS, more unencrypted data arrived before the handshake. maildoctor discarded it, as RFC 3207 requires; a broken server or something on the path (a "security" proxy) did this.');
+    }
+  }
+  return out;
+};

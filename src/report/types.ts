@@ -1,0 +1,106 @@
+import type { FindingCode } from '../lib/codes.js';
+import type { ProbeResult, Protocol, Security } from '../lib/types.js';
+import type { DiscoveryResult, MailRole, Provenance } from '../discovery/types.js';
+import type { NetworkIdentity } from '../discovery/network.js';
+
+/** Version of the `maildoctor check --json` document (docs/check-report.schema.json). Bumped on breaking change. */
+export const REPORT_SCHEMA_VERSION = 1;
+
+/**
+ * Why a probe was run. `mailbox` probes test the address's own servers; `network-smtp` probes test the SMTP
+ * servers of the network the user is on (the hybrid option); `control` probes test well-known endpoints to
+ * tell "this network blocks the port" from "that server is down".
+ */
+export type ProbePurpose = 'incoming' | 'outgoing' | 'network-smtp' | 'control';
+
+/** One probe of a check: what was tried, why, and what happened. */
+export interface CheckProbe {
+  /** Stable within one report: `outgoing:smtp.example.com:587:auth`. */
+  id: string;
+  purpose: ProbePurpose;
+  role: MailRole | 'tcp';
+  protocol: Protocol;
+  host: string;
+  port: number;
+  /** The security this probe asked for. */
+  security: Security;
+  /** Whether credentials were used in this probe. */
+  withAuth: boolean;
+  /** Whether the relay test (MAIL FROM/RCPT TO/RSET) ran. */
+  relayTest: boolean;
+  /** Sources that named the server (discovery provenance, or `network` / `control`). */
+  sources: Array<Provenance | 'network' | 'control'>;
+  result: ProbeResult;
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** A rule's output: stable code, how bad, what it means in plain words, the proof, the fix. */
+export interface Finding {
+  code: FindingCode;
+  severity: Severity;
+  /** One line. */
+  summary: string;
+  /** A few sentences in plain language. */
+  explanation: string;
+  /** Transcript lines and facts that prove it, each prefixed by the probe it comes from. */
+  evidence: string[];
+  fix?: string;
+  /** Probe ids the finding is about. */
+  probes: string[];
+}
+
+/** A setting a mail client can use, as verified (or not) from this network. */
+export interface Setting {
+  role: MailRole;
+  host: string;
+  port: number;
+  security: Security;
+  /** `password`: log in with the mailbox's user name and password; `none`: no login (relay by network). */
+  auth: 'password' | 'none';
+  /** User name to log in with, when known. */
+  username?: string;
+  /** Proven from this network by a probe that went through (login included when `auth` is `password`). */
+  verified: boolean;
+  /** Why it is recommended, in plain words. */
+  reason: string;
+  /** The probe that proves it. */
+  probe?: string;
+}
+
+export interface Recommendation {
+  incoming?: Setting;
+  outgoing?: Setting;
+  /** Outgoing through the current network provider's server, incoming from the mailbox provider. */
+  hybrid: boolean;
+  /** Other working settings, best first. */
+  alternatives: Setting[];
+  /** Plain sentences for the "what to do" section. */
+  notes: string[];
+}
+
+/** Everything a check learnt: the report builder's input. Pure data, JSON-serialisable. */
+export interface CheckFacts {
+  address: string;
+  domain: string;
+  startedAt: string;
+  durationMs: number;
+  /** Whether a password was given (never the password). */
+  credentials: { user?: string; provided: boolean };
+  network: NetworkIdentity;
+  discovery: DiscoveryResult;
+  probes: CheckProbe[];
+  /** The external address used for RCPT TO in relay tests. */
+  relayRecipient: string;
+}
+
+/** The `maildoctor check --json` document. */
+export interface CheckReport extends CheckFacts {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  /** Candidate servers per role that the check tried. */
+  servers: Array<{ role: MailRole; host: string; port: number; security: Security; sources: string[] }>;
+  findings: Finding[];
+  recommendation: Recommendation;
+  /** Sending and receiving verdicts, the basis of the exit code. */
+  status: { sending: 'works' | 'fails' | 'unverified'; receiving: 'works' | 'fails' | 'unverified' };
+}
