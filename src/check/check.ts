@@ -1,0 +1,289 @@
+/**
+ * `check(address)`: discovery and network identity, then every candidate probed in parallel under one global
+ * deadline and per-probe deadlines, with staggered starts; then the pure report builder.
+ */
+import type { LookupFunction } from 'node:net';
+import { parseAddress } from '../discovery/address.js';
+import { discover } from '../discovery/discover.js';
+import { DnsClient } from '../discovery/dns-client.js';
+import { lookupAddresses } from '../discovery/dns-lookups.js';
+import { networkIdentity, type NetworkIdentityOptions } from '../discovery/network.js';
+import { resolveResolverSpecs, systemResolvers } from '../discovery/resolvers.js';
+import type { DiscoverOptions, ServerCandidate } from '../discovery/types.js';
+import { Deadline, sleep } from '../lib/deadline.js';
+import { UsageError } from '../lib/errors.js';
+import type { Credentials, PhaseTimeouts, ProbeOptions, Protocol, Security } from '../lib/types.js';
+import { probes } from '../probes/index.js';
+import { buildReport } from '../report/index.js';
+import type { CheckFacts, CheckProbe, CheckReport, ProbePurpose } from '../report/types.js';
+
+/** Whole check: discovery, network identity and every probe. */
+export const CHECK_TIMEOUT_MS = 45_000;
+/** One probe (connect, TLS, greeting, login, relay test, quit). A dropped port costs the connect cap, not this. */
+export const CHECK_PROBE_TIMEOUT_MS = 12_000;
+/** A filtered port answers nothing: 4 s is plenty for a live server on any continent, and bounds a blocked check. */
+export const CHECK_CONNECT_TIMEOUT_MS = 4_000;
+/** Between two probe starts, so that no server sees a burst of connections from one client. */
+export const STAGGER_MS = 15;
+/** Probes in flight at once; servers rate-limit connections per client (Postfix anvil, Dovecot's per-IP cap). */
+export const MAX_CONCURRENT_PROBES = 12;
+/** Hosts tried per role, best first. */
+export const MAX_HOSTS_PER_ROLE = 3;
+/** RFC 2606 reserves example.net: a recipient no real server is "local" for, so accepting it is relaying. */
+export const DEFAULT_RELAY_RECIPIENT = 'maildoctor-relay-test@example.net';
+
+/**
+ * Well-known endpoints that answer on the mail ports from any unfiltered network: if they fail too, the
+ * network is blocking the port. Only TCP connects are made to them, nothing is sent.
+ */
+export const DEFAULT_CONTROLS = ['gmail-smtp-in.l.google.com:25', 'smtp.gmail.com:465', 'smtp.gmail.com:587', 'imap.gmail.com:993'];
+
+export interface CheckProgress {
+  type: 'phase' | 'probe-start' | 'probe-done';
+  /** 'discovery' | 'network' | 'probes' | 'report' for phase events. */
+  phase?: string;
+  probe?: Pick<CheckProbe, 'id' | 'purpose' | 'protocol' | 'host' | 'port'> & { ok?: boolean; code?: string; durationMs?: number };
+  done?: number;
+  total?: number;
+}
+
+export interface CheckOptions {
+  /** Log in with these (the password never appears in the report). */
+  credentials: Credentials;
+  allowPlaintextAuth: boolean;
+  /** Resolvers instead of the system's (`HOST[:PORT]`). */
+  dns: string | string[];
+  /** Extra trusted CA certificates (PEM). */
+  ca: string | Buffer | Array<string | Buffer>;
+  /** RCPT TO of relay tests. @default DEFAULT_RELAY_RECIPIENT */
+  relayRecipient: string;
+  /** Control endpoints `HOST[:PORT]` (default port 25). @default DEFAULT_CONTROLS */
+  controls: string[];
+  /** @default CHECK_TIMEOUT_MS */
+  timeoutMs: number;
+  /** @default CHECK_PROBE_TIMEOUT_MS */
+  probeTimeoutMs: number;
+  phaseTimeouts: Partial<PhaseTimeouts>;
+  /** @default STAGGER_MS */
+  staggerMs: number;
+  /** @default MAX_CONCURRENT_PROBES */
+  concurrency: number;
+  /** @default MAX_HOSTS_PER_ROLE */
+  maxHostsPerRole: number;
+  signal: AbortSignal;
+  onProgress: (event: CheckProgress) => void;
+  /** Passed to discover() (autoconfig ports, ISPDB base URL…). */
+  discovery: Partial<DiscoverOptions>;
+  /** Passed to networkIdentity() (echo URL…). */
+  network: Partial<NetworkIdentityOptions>;
+  /** Probe the current network provider's SMTP servers (the hybrid option). @default true */
+  probeNetworkSmtp: boolean;
+}
+
+interface PlannedProbe {
+  id: string;
+  purpose: ProbePurpose;
+  role: CheckProbe['role'];
+  protocol: Protocol;
+  host: string;
+  port: number;
+  security: Security;
+  withAuth: boolean;
+  relayTest: boolean;
+  sources: CheckProbe['sources'];
+  options: Partial<ProbeOptions>;
+}
+
+export async function check(address: string, options: Partial<CheckOptions> = {}): Promise<CheckReport> {
+  const parsed = parseAddress(address); // UsageError on malformed input
+  const relayRecipient = options.relayRecipient ?? DEFAULT_RELAY_RECIPIENT;
+  if (!/^[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+$/.test(relayRecipient)) throw new UsageError(`relay recipient is not an address: ${relayRecipient}`);
+  const controlSpecs = (options.controls ?? DEFAULT_CONTROLS).map(parseControl);
+  const progress = options.onProgress ?? (() => {});
+  const deadline = new Deadline(options.timeoutMs ?? CHECK_TIMEOUT_MS, options.signal);
+  const started = new Date();
+  try {
+    const resolvers = options.dns ? await resolveResolverSpecs(options.dns) : systemResolvers().servers;
+    const dns = new DnsClient({ servers: resolvers, signal: deadline.signal });
+    const dnsOption = options.dns ?? undefined;
+
+    progress({ type: 'phase', phase: 'discovery' });
+    const [discovery, network] = await Promise.all([
+      discover(parsed.address, { ...options.discovery, ...(dnsOption ? { dns: dnsOption } : {}), ...(options.ca ? { ca: options.ca } : {}), signal: deadline.signal }),
+      networkIdentity({ ...options.network, ...(dnsOption ? { dns: dnsOption } : {}), ...(options.ca ? { ca: options.ca } : {}), signal: deadline.signal }),
+    ]);
+
+    // Probes resolve names through the same resolvers as discovery (so --dns means one view of DNS), reusing
+    // every address discovery already learnt.
+    const known = new Map<string, string[]>();
+    for (const h of discovery.facts.hosts) if (h.addresses.length) known.set(h.host.toLowerCase(), h.addresses);
+    for (const c of network.provider?.smtp ?? []) if (c.addresses.length) known.set(c.host.toLowerCase(), c.addresses);
+    const lookup = dnsLookup(dns, known, deadline.signal);
+
+    const plan = planProbes(discovery.candidates, network.provider?.smtp ?? [], controlSpecs, options, parsed.address);
+    progress({ type: 'phase', phase: 'probes', total: plan.length, done: 0 });
+    const results = await runPlan(plan, { ...options, lookup }, deadline, progress);
+
+    progress({ type: 'phase', phase: 'report' });
+    const facts: CheckFacts = {
+      address: parsed.address,
+      domain: parsed.domain,
+      startedAt: started.toISOString(),
+      durationMs: Math.round(deadline.elapsed()),
+      credentials: { ...(options.credentials ? { user: options.credentials.user } : {}), provided: Boolean(options.credentials) },
+      network,
+      discovery,
+      probes: results,
+      relayRecipient,
+    };
+    return buildReport(facts);
+  } finally {
+    deadline.dispose();
+  }
+}
+
+function parseControl(spec: string): { host: string; port: number } {
+  const m = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(spec.trim());
+  const port = m?.[2] ? Number(m[2]) : 25;
+  if (!m || !m[1] || /[\s/@]/.test(m[1]) || port < 1 || port > 65_535) throw new UsageError(`--control takes HOST[:PORT], got ${JSON.stringify(spec)}`);
+  return { host: m[1], port };
+}
+
+const ROLE_PROTOCOL: Record<'imap' | 'pop3' | 'smtp', { tls: Protocol; plain: Protocol }> = {
+  imap: { tls: 'imaps', plain: 'imap' },
+  pop3: { tls: 'pop3s', plain: 'pop3' },
+  smtp: { tls: 'smtps', plain: 'smtp' },
+};
+
+export function planProbes(
+  candidates: Record<'imap' | 'pop3' | 'smtp', ServerCandidate[]>,
+  networkSmtp: ServerCandidate[],
+  controls: Array<{ host: string; port: number }>,
+  options: Partial<CheckOptions>,
+  address: string,
+): PlannedProbe[] {
+  const maxHosts = options.maxHostsPerRole ?? MAX_HOSTS_PER_ROLE;
+  const creds = options.credentials;
+  const plan: PlannedProbe[] = [];
+  const base = (purpose: ProbePurpose, c: ServerCandidate, withAuth: boolean, relayTest: boolean): PlannedProbe => {
+    const protocol = c.security === 'tls' ? ROLE_PROTOCOL[c.role].tls : ROLE_PROTOCOL[c.role].plain;
+    // Port 25 is for server-to-server mail: STARTTLS is taken when offered, not demanded.
+    const starttls = c.security === 'starttls' ? (c.role === 'smtp' && c.port === 25 ? 'optional' : 'required') : 'never';
+    const user = c.username ?? creds?.user;
+    const probeOptions: Partial<ProbeOptions> = {
+      ...(c.security !== 'tls' ? { starttls } : {}),
+      ...(withAuth && creds && user ? { credentials: { user, password: creds.password } } : {}),
+      ...(relayTest ? { relayTest: { from: address, to: options.relayRecipient ?? DEFAULT_RELAY_RECIPIENT } } : {}),
+    };
+    return {
+      id: `${purpose}:${c.host}:${c.port}${withAuth ? ':auth' : ''}`,
+      purpose,
+      role: c.role,
+      protocol,
+      host: c.host,
+      port: c.port,
+      security: c.security,
+      withAuth,
+      relayTest,
+      sources: purpose === 'network-smtp' ? ['network'] : c.sources,
+      options: probeOptions,
+    };
+  };
+  const topHosts = (list: ServerCandidate[]): ServerCandidate[] => {
+    const hosts = [...new Set(list.filter((c) => c.resolves).map((c) => c.host))].slice(0, maxHosts);
+    return list.filter((c) => c.resolves && hosts.includes(c.host));
+  };
+  for (const role of ['imap', 'pop3'] as const) {
+    for (const c of topHosts(candidates[role])) plan.push(base('incoming', c, Boolean(creds), false));
+  }
+  const mailboxSmtpHosts = new Set<string>();
+  for (const c of topHosts(candidates.smtp)) {
+    mailboxSmtpHosts.add(c.host);
+    plan.push(base('outgoing', c, false, true));
+    if (creds) plan.push(base('outgoing', c, true, true));
+  }
+  if (options.probeNetworkSmtp ?? true) {
+    for (const c of topHosts(networkSmtp).filter((x) => !mailboxSmtpHosts.has(x.host))) plan.push(base('network-smtp', c, false, true));
+  }
+  for (const ctl of controls) {
+    plan.push({
+      id: `control:${ctl.host}:${ctl.port}`,
+      purpose: 'control',
+      role: 'tcp',
+      protocol: 'tcp',
+      host: ctl.host,
+      port: ctl.port,
+      security: 'plain',
+      withAuth: false,
+      relayTest: false,
+      sources: ['control'],
+      options: {},
+    });
+  }
+  return plan;
+}
+
+async function runPlan(
+  plan: PlannedProbe[],
+  options: Partial<CheckOptions> & { lookup: LookupFunction },
+  deadline: Deadline,
+  progress: (e: CheckProgress) => void,
+): Promise<CheckProbe[]> {
+  const stagger = options.staggerMs ?? STAGGER_MS;
+  const limit = Math.max(1, options.concurrency ?? MAX_CONCURRENT_PROBES);
+  const probeTimeout = options.probeTimeoutMs ?? CHECK_PROBE_TIMEOUT_MS;
+  const results: CheckProbe[] = new Array(plan.length);
+  const t0 = performance.now();
+  let next = 0;
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    while (next < plan.length) {
+      const index = next++;
+      const p = plan[index]!;
+      // Staggered starts: the i-th probe starts no earlier than i × stagger after the first.
+      await sleep(Math.max(0, index * stagger - (performance.now() - t0)), deadline.signal).catch(() => undefined);
+      progress({ type: 'probe-start', probe: { id: p.id, purpose: p.purpose, protocol: p.protocol, host: p.host, port: p.port } });
+      const result = await probes[p.protocol](
+        { host: p.host, port: p.port },
+        {
+          ...p.options,
+          timeoutMs: Math.max(1, Math.min(probeTimeout, deadline.remaining())),
+          phaseTimeouts: { connect: CHECK_CONNECT_TIMEOUT_MS, ...options.phaseTimeouts },
+          signal: deadline.signal,
+          lookup: options.lookup,
+          ...(options.ca ? { ca: options.ca } : {}),
+          ...(options.allowPlaintextAuth ? { allowPlaintextAuth: true } : {}),
+        },
+      );
+      const { options: _ignored, ...rest } = p;
+      results[index] = { ...rest, result };
+      done++;
+      progress({
+        type: 'probe-done',
+        probe: { id: p.id, purpose: p.purpose, protocol: p.protocol, host: p.host, port: p.port, ok: result.ok, code: result.error?.code, durationMs: result.durationMs },
+        done,
+        total: plan.length,
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, plan.length) }, worker));
+  return results;
+}
+
+/** A `dns.lookup`-shaped function over our DNS client, seeded with addresses discovery already has. */
+export function dnsLookup(dns: DnsClient, known: Map<string, string[]>, signal: AbortSignal): LookupFunction {
+  return ((hostname: string, _opts: unknown, callback: (err: NodeJS.ErrnoException | null, addresses: Array<{ address: string; family: number }>) => void) => {
+    const answer = (list: string[]): void =>
+      callback(null, list.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
+    const cached = known.get(hostname.toLowerCase());
+    if (cached) return answer(cached);
+    lookupAddresses(dns, hostname, signal).then(
+      (facts) => {
+        if (facts.addresses.length) return answer(facts.addresses);
+        const code = facts.status === 'not-found' ? 'ENOTFOUND' : 'EAI_AGAIN';
+        callback(Object.assign(new Error(`${hostname}: ${facts.error?.message ?? 'no address'}`), { code }), []);
+      },
+      (err: Error) => callback(Object.assign(err, { code: 'EAI_AGAIN' }), []),
+    );
+  }) as unknown as LookupFunction;
+}

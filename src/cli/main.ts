@@ -1,0 +1,144 @@
+import { Command, CommanderError, Option } from 'commander';
+import { MaildoctorError, UsageError } from '../lib/errors.js';
+import { PROTOCOLS } from '../probes/index.js';
+import { EXIT, parsePositiveInt, processIo, type Io } from './io.js';
+import { checkCommand, PASSWORD_ENV, type CheckCommandOptions } from './check.js';
+import { probeCommand, type ProbeCommandOptions } from './probe.js';
+import { discoverCommand, networkCommand } from './discover.js';
+import { DEFAULT_CONTROLS, DEFAULT_RELAY_RECIPIENT } from '../check/check.js';
+
+const EXIT_HELP = `
+Exit codes:
+  0   healthy: what was asked works
+  1   problems found (the output says which)
+  2   usage or input error (a message on stderr)
+  70  internal error in maildoctor (please report it)
+
+Passwords are never taken from the command line: use --password-env VAR or --password-stdin.`;
+
+/**
+ * The CLI: argv parsed once, commands return an exit code or throw, and this is the one place that maps
+ * errors to exit codes (changesets' shape). It never calls process.exit.
+ */
+export async function run(argv: string[], io: Io = processIo()): Promise<number> {
+  let exitCode: number = EXIT.OK;
+  const program = new Command('maildoctor')
+    .description('Tells why your email will not send (or receive) from this network, with evidence, and what settings work.')
+    .version(await version(), '-V, --version')
+    .addHelpText('after', EXIT_HELP)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showSuggestionAfterError(true);
+
+  program
+    .command('check')
+    .description('diagnose sending and receiving for an address from this network, and say what settings work')
+    .argument('<address>', 'the e-mail address, user@domain')
+    .option('--user <name>', `log in as this user; the password comes from ${PASSWORD_ENV}, --password-stdin or a prompt`)
+    .option('--password-stdin', 'read the password from the first line of standard input')
+    .option('--allow-plaintext-auth', 'allow sending the password over an unencrypted connection')
+    .option('--dns <resolver...>', 'DNS resolvers HOST[:PORT] to use instead of the system’s')
+    .option('--ca <file>', 'extra trusted CA certificates (PEM)')
+    .option('--relay-rcpt <address>', `external recipient of the relay test (default ${DEFAULT_RELAY_RECIPIENT}); nothing is ever sent to it`)
+    .option('--control <endpoint...>', `control endpoints HOST[:PORT] that tell a network block from a server problem (default: ${DEFAULT_CONTROLS.join(', ')})`)
+    .option('--no-controls', 'do not connect to control endpoints')
+    .option('--echo-url <url>', 'HTTPS URL that answers with your public address (off by default: it tells a third party your address)')
+    .option('--ispdb <url>', 'base URL of the ISP settings database')
+    .option('--no-ispdb', 'do not ask the ISP settings database')
+    .option('--timeout <ms>', 'overall deadline of the check in milliseconds (default 45000)')
+    .option('--autoconfig <file>', 'write the recommended settings as a Thunderbird clientConfig v1.1 XML file')
+    .option('--send-test <to>', 'after the check, send ONE real test message to this address through the recommended server')
+    .option('--json', 'print the report as JSON (schema: docs/check-report.md)')
+    .option('--verbose', 'show all evidence lines')
+    .option('--no-progress', 'no live progress line on the terminal')
+    .addHelpText('after', EXIT_HELP)
+    .action(async (address: string, opts: CheckCommandOptions) => {
+      exitCode = await checkCommand(address, opts, io);
+    });
+
+  program
+    .command('discover')
+    .description('find the servers of an address (MX, SRV, autoconfig, ISP database, host names) without probing them')
+    .argument('<address>', 'the e-mail address, user@domain')
+    .option('--dns <host[:port]>', 'DNS resolver to use instead of the system’s')
+    .option('--ca <file>', 'extra trusted CA certificates (PEM) for autoconfig over HTTPS')
+    .option('--timeout <ms>', 'overall deadline in milliseconds (default 10000)', (v) => parsePositiveInt('--timeout', v))
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', EXIT_HELP)
+    .action(async (address: string, opts: { dns?: string; ca?: string; timeout?: number; json?: boolean }) => {
+      exitCode = await discoverCommand(address, opts, io);
+    });
+
+  program
+    .command('network')
+    .description('show the network you are on: addresses, gateway, resolvers, public address, provider and its SMTP servers')
+    .option('--dns <host[:port]>', 'DNS resolver to use instead of the system’s')
+    .option('--echo-url <url>', 'HTTPS URL that answers with your public address (off by default: it tells a third party your address)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', EXIT_HELP)
+    .action(async (opts: { dns?: string; echoUrl?: string; json?: boolean }) => {
+      exitCode = await networkCommand(opts, io);
+    });
+
+  program
+    .command('probe')
+    .description('run one probe against one server and show the transcript and a verdict')
+    .argument('<protocol>', `one of ${PROTOCOLS.join(', ')}`)
+    .argument('<host[:port]>', 'server name or address, optional port (default: the protocol’s port)')
+    .option('--user <name>', 'log in as this user (needs --password-env or --password-stdin)')
+    .option('--password-env <VAR>', 'read the password from this environment variable')
+    .option('--password-stdin', 'read the password from the first line of standard input')
+    .option('--allow-plaintext-auth', 'allow sending the password over an unencrypted connection')
+    .addOption(new Option('--relay-test <addresses...>', 'SMTP: MAIL FROM <from> then RCPT TO <to> (external), then RSET; never sends a message').argParser(collectTwo))
+    .addOption(new Option('--starttls <policy>', 'plaintext ports: STARTTLS policy').choices(['required', 'optional', 'never']))
+    .option('--ca <file>', 'extra trusted CA certificates (PEM)')
+    .option('--servername <name>', 'TLS server name (SNI and certificate check), when dialling an address')
+    .option('--local-address <address>', 'bind the client to this local address')
+    .option('--timeout <ms>', 'overall deadline of the probe in milliseconds (default 20000)')
+    .option('--json', 'print the full result as JSON')
+    .addHelpText('after', EXIT_HELP)
+    .action(async (protocol: string, hostPort: string, opts: ProbeCommandOptions) => {
+      exitCode = await probeCommand(protocol, hostPort, opts, io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    return exitCodeFor(err, io);
+  }
+}
+
+/** The one place errors become exit codes. */
+export function exitCodeFor(err: unknown, io: Io): number {
+  if (err instanceof CommanderError) {
+    // Help and version are "errors" to commander; their text is already printed.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK;
+    return EXIT.USAGE;
+  }
+  if (err instanceof UsageError) {
+    io.stderr.write(`maildoctor: ${err.message}\n`);
+    return EXIT.USAGE;
+  }
+  if (err instanceof MaildoctorError) {
+    io.stderr.write(`maildoctor: ${err.code}: ${err.message}\n`);
+    return EXIT.PROBLEMS;
+  }
+  io.stderr.write(`maildoctor: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+  return EXIT.INTERNAL;
+}
+
+function collectTwo(value: string, previous: string[] | undefined): string[] {
+  const list = [...(previous ?? []), value];
+  if (list.length > 2) throw new UsageError('--relay-test takes exactly two addresses: FROM TO');
+  return list;
+}
+
+async function version(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
