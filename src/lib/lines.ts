@@ -1,7 +1,7 @@
 /**
  * Pure framing and reply assembly for the three line protocols. No I/O here: these take bytes or lines and
  * return values, errors included, so that property tests can feed them any chunking and any garbage
- * (test/lines.property.test.ts) and so that the socket layer (session.ts) stays thin.
+ * (test/lib/lines.property.test.ts) and so that the socket layer (session.ts) stays thin.
  */
 import type { ErrorCode } from './codes.js';
 
