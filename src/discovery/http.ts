@@ -1,5 +1,5 @@
-import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import * as dnsErrors from 'node:dns';
+import { secureContextFor } from '../lib/tls.js';
 import type { LookupFunction } from 'node:net';
 import { Agent, request, type Dispatcher } from 'undici';
 import { MaildoctorError } from '../lib/errors.js';
@@ -29,21 +29,6 @@ export interface AgentOptions {
   bodyTimeoutMs?: number;
 }
 
-/** Secure contexts already built, by their extra CAs: parsing the ~150 bundled roots costs tens of ms each time. */
-const secureContexts = new Map<string, SecureContext>();
-const MAX_CACHED_CONTEXTS = 8;
-
-function secureContextWith(extra: Array<string | Buffer>): SecureContext {
-  const key = extra.map((c) => c.toString()).join('\n');
-  let ctx = secureContexts.get(key);
-  if (!ctx) {
-    ctx = createSecureContext({ ca: [...rootCertificates, ...extra] });
-    if (secureContexts.size >= MAX_CACHED_CONTEXTS) secureContexts.delete(secureContexts.keys().next().value!);
-    secureContexts.set(key, ctx);
-  }
-  return ctx;
-}
-
 /**
  * An undici Agent with short timeouts, our resolver and the extra CAs. Certificate checks stay on: `ca` is
  * appended to Node's bundled roots (a bare `ca` would replace them) in a secure context built once per CA set,
@@ -54,7 +39,7 @@ export function createAgent(options: AgentOptions = {}): Agent {
   return new Agent({
     connect: {
       timeout: options.connectTimeoutMs ?? HTTP_CONNECT_TIMEOUT_MS,
-      ...(extra.length > 0 ? { secureContext: secureContextWith(extra) } : {}),
+      ...(extra.length > 0 ? { secureContext: secureContextFor(extra) } : {}),
       ...(options.lookup ? { lookup: options.lookup } : {}),
     },
     headersTimeout: options.headersTimeoutMs ?? HTTP_HEADERS_TIMEOUT_MS,

@@ -1,6 +1,7 @@
 import { lookup as systemLookup } from 'node:dns';
 import net, { type LookupFunction } from 'node:net';
 import { MaildoctorError } from './errors.js';
+import { socketReady } from './events.js';
 import type { ErrorCode } from './codes.js';
 import type { PhaseRecorder } from './phases.js';
 
@@ -120,30 +121,6 @@ export async function dial(req: DialRequest): Promise<Dialled> {
 }
 
 function connectOnce(address: string, port: number, signal: AbortSignal, localAddress?: string): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: address, port, localAddress, noDelay: true });
-    const cleanup = (): void => {
-      signal.removeEventListener('abort', onAbort);
-      socket.off('error', onError);
-      socket.off('connect', onConnect);
-    };
-    const onAbort = (): void => {
-      cleanup();
-      socket.destroy();
-      reject(signal.reason);
-    };
-    const onError = (err: Error): void => {
-      cleanup();
-      socket.destroy();
-      reject(classifySocketError(err, 'connect'));
-    };
-    const onConnect = (): void => {
-      cleanup();
-      resolve(socket);
-    };
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    socket.once('error', onError);
-    socket.once('connect', onConnect);
-  });
+  const socket = net.connect({ host: address, port, localAddress, noDelay: true });
+  return socketReady(socket, 'connect', signal, (err) => classifySocketError(err, 'connect'));
 }

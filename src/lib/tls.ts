@@ -2,6 +2,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { ErrorCode } from './codes.js';
 import { MaildoctorError } from './errors.js';
+import { socketReady } from './events.js';
 import type { PhaseRecorder } from './phases.js';
 import type { CertificateFacts, TlsFacts } from './types.js';
 
@@ -27,6 +28,26 @@ export interface TlsUpgraded {
 
 const DAY_MS = 86_400_000;
 
+/** Secure contexts already built, by their extra CAs: parsing the ~150 bundled roots costs tens of ms each time. */
+const secureContexts = new Map<string, tls.SecureContext>();
+const MAX_CACHED_CONTEXTS = 8;
+
+/**
+ * A secure context trusting the system's CAs plus `ca` (a bare `ca` option would replace the system's), built
+ * once per CA set. Shared by the probes and the HTTP client.
+ */
+export function secureContextFor(ca: string | Buffer | Array<string | Buffer>): tls.SecureContext {
+  const extra = Array.isArray(ca) ? ca : [ca];
+  const key = extra.map((c) => c.toString()).join('\n');
+  let ctx = secureContexts.get(key);
+  if (!ctx) {
+    ctx = tls.createSecureContext({ ca: [...tls.rootCertificates, ...extra] });
+    if (secureContexts.size >= MAX_CACHED_CONTEXTS) secureContexts.delete(secureContexts.keys().next().value!);
+    secureContexts.set(key, ctx);
+  }
+  return ctx;
+}
+
 /**
  * The handshake, with certificate verification ON: we keep the connection long enough to read the peer's
  * certificate and report why it fails (expired, self-signed, wrong name…), then the caller stops the session
@@ -36,46 +57,23 @@ const DAY_MS = 86_400_000;
  */
 export async function upgradeToTls(req: TlsUpgradeRequest): Promise<TlsUpgraded> {
   const servername = req.servername ?? (net.isIP(req.host) ? undefined : req.host);
-  const ca = req.ca === undefined ? undefined : [...tls.rootCertificates, ...(Array.isArray(req.ca) ? req.ca : [req.ca])];
-  const socket = await req.phases.run('tls', req.capMs, 'TLS_HANDSHAKE_FAILED', (signal) =>
-    new Promise<tls.TLSSocket>((resolve, reject) => {
-      const s = tls.connect({
-        socket: req.socket,
-        servername,
-        ca,
-        // Verification is performed below (see the function comment); this only defers the decision to us.
-        rejectUnauthorized: false,
-        checkServerIdentity: () => undefined,
-        minVersion: 'TLSv1',
-      });
-      const cleanup = (): void => {
-        signal.removeEventListener('abort', onAbort);
-        s.off('error', onError);
-        s.off('secureConnect', onSecure);
-      };
-      const onAbort = (): void => {
-        cleanup();
-        s.destroy();
-        reject(signal.reason);
-      };
-      const onError = (err: NodeJS.ErrnoException): void => {
-        cleanup();
-        s.destroy();
-        reject(classifyHandshakeError(err));
-      };
-      const onSecure = (): void => {
-        cleanup();
-        resolve(s);
-      };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      s.once('error', onError);
-      s.once('secureConnect', onSecure);
-    }),
-  );
+  const secureContext = req.ca === undefined ? undefined : secureContextFor(req.ca);
+  const socket = await req.phases.run('tls', req.capMs, 'TLS_HANDSHAKE_FAILED', (signal) => {
+    const s = tls.connect({
+      socket: req.socket,
+      servername,
+      ...(secureContext ? { secureContext } : {}),
+      // Verification is performed below (see the function comment); this only defers the decision to us.
+      rejectUnauthorized: false,
+      checkServerIdentity: () => undefined,
+      minVersion: 'TLSv1',
+    });
+    return socketReady(s, 'secureConnect', signal, classifyHandshakeError);
+  });
 
-  const peer = socket.getPeerCertificate(true);
-  const certificate = peer && Object.keys(peer).length > 0 ? certificateFacts(peer) : undefined;
+  // The leaf only: the detailed chain costs a JS object per certificate on every probe, and trust is OpenSSL's.
+  const peer = socket.getPeerCertificate(false);
+  const certificate = peer && Object.keys(peer).length > 0 ? certificateFacts(peer, socket.authorizationError) : undefined;
   const nameToCheck = req.servername ?? req.host;
   const identityError = peer && Object.keys(peer).length > 0 ? tls.checkServerIdentity(nameToCheck, peer) : new Error('no certificate');
   const facts: TlsFacts = {
@@ -137,11 +135,10 @@ export function classifyHandshakeError(err: NodeJS.ErrnoException): MaildoctorEr
   return new MaildoctorError('TLS_HANDSHAKE_FAILED', 'tls', `TLS handshake failed: ${err.code ?? ''} ${err.message}`.trim(), undefined, { cause: err });
 }
 
-export function certificateFacts(cert: tls.DetailedPeerCertificate): CertificateFacts {
+export function certificateFacts(cert: tls.PeerCertificate, trustError?: Error | string | null): CertificateFacts {
   const validTo = new Date(cert.valid_to);
-  const selfSigned = !cert.issuerCertificate || cert.issuerCertificate === cert || cert.issuerCertificate.fingerprint256 === cert.fingerprint256
-    ? dn(cert.issuer) === dn(cert.subject)
-    : false;
+  // OpenSSL's verdict when it gave one; else a certificate that names itself as its issuer.
+  const selfSigned = String(trustError ?? '') === 'DEPTH_ZERO_SELF_SIGNED_CERT' || dn(cert.issuer) === dn(cert.subject);
   return {
     subject: dn(cert.subject),
     subjectAltNames: (cert.subjectaltname ?? '').split(',').map((s) => s.trim()).filter(Boolean),

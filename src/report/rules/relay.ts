@@ -10,20 +10,26 @@ export const relayRule: Rule = (facts) => {
   const denied = facts.probes.filter((p) => p.purpose === 'outgoing' && !p.withAuth && failedWith(p, 'RELAY_DENIED'));
   if (denied.length === 0) return [];
   const submissionWorks = facts.probes.some((p) => p.purpose === 'outgoing' && p.withAuth && p.result.ok && p.result.relay?.accepted);
+  // A server that offers AUTH over an encrypted session and refuses to relay without it is doing its job.
+  const submissionOffered = facts.probes.some(
+    (p) => p.purpose === 'outgoing' && p.result.security !== 'plain' && (p.result.auth?.mechanisms.length ?? 0) > 0 && !p.result.error?.code.startsWith('TLS_'),
+  );
   const who = clientDescription(facts, denied[0]);
   const servers = [...new Set(denied.map((p) => `${p.host}:${p.port}`))].join(', ');
   const finding: Finding = {
     code: 'SMTP_RELAY_DENIED',
-    severity: submissionWorks ? 'info' : 'error',
+    severity: submissionWorks ? 'info' : submissionOffered ? 'warning' : 'error',
     summary: `${servers} refuses to send mail for you from this network`,
     explanation:
       `The mailbox provider’s outgoing server accepted the connection but refused to relay a message to an outside address ` +
       `for ${who}. Providers only relay for clients on their own network, or for clients that log in. ` +
       (submissionWorks
         ? 'Logging in (authenticated submission) works from here, so use that.'
-        : 'Receiving is not affected: this only concerns sending.'),
+        : submissionOffered
+          ? 'The provider offers login (authenticated submission) on an encrypted port: that is the way to send from any network.'
+          : 'Receiving is not affected: this only concerns sending.'),
     evidence: denied.flatMap((p) => evidenceOf(p, 3)),
-    fix: submissionWorks
+    fix: submissionWorks || submissionOffered
       ? 'Use the authenticated submission settings below (with your user name and password).'
       : 'Send through the SMTP server of the network you are on (a hybrid account), or use authenticated submission (port 587 or 465 with your password) if your provider offers it.',
     probes: denied.map((p) => p.id),
