@@ -2,9 +2,10 @@
  * `check(address)`: discovery and network identity, then every candidate probed in parallel under one global
  * deadline and per-probe deadlines, with staggered starts; then the pure report builder.
  */
+import { setMaxListeners } from 'node:events';
 import type { LookupFunction } from 'node:net';
 import { parseAddress } from '../discovery/address.js';
-import { discover } from '../discovery/discover.js';
+import { discover, MAX_SIGNAL_LISTENERS } from '../discovery/discover.js';
 import { DnsClient } from '../discovery/dns-client.js';
 import { lookupAddresses } from '../discovery/dns-lookups.js';
 import { networkIdentity, type NetworkIdentityOptions } from '../discovery/network.js';
@@ -101,6 +102,9 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
   const controlSpecs = (options.controls ?? DEFAULT_CONTROLS).map(parseControl);
   const progress = options.onProgress ?? (() => {});
   const deadline = new Deadline(options.timeoutMs ?? CHECK_TIMEOUT_MS, options.signal);
+  // Discovery, every probe and every worker's stagger sleep listen on this one signal: far more than Node's
+  // default of 10 listeners, which would print a MaxListenersExceededWarning on every check.
+  setMaxListeners(MAX_SIGNAL_LISTENERS, deadline.signal);
   const started = new Date();
   try {
     const resolvers = options.dns ? await resolveResolverSpecs(options.dns) : systemResolvers().servers;

@@ -1,0 +1,118 @@
+/**
+ * What each lab scenario (test/lab/scenarios.ts) must produce. Used twice: by the end-to-end tests on the live
+ * lab (test/check/scenarios.test.ts) and by the rule tests on the recorded facts (test/check/rules.test.ts).
+ * Findings are written `CODE:severity`, in report order (errors, warnings, infos; rule order within each).
+ *
+ * When a rule changes on purpose: re-record (test/lab/record-fixtures.ts), update this table, and rewrite the
+ * text snapshots (UPDATE_SNAPSHOTS=1).
+ */
+import type { Setting } from '../../src/report/types.js';
+
+/** Names of the rules in src/report/index.ts RULES, plus `recommend`. */
+export type RuleName =
+  | 'dnsRule'
+  | 'noServersRule'
+  | 'relayRule'
+  | 'authRule'
+  | 'greetingRule'
+  | 'portsRule'
+  | 'tlsRule'
+  | 'plaintextAuthRule'
+  | 'disagreeRule'
+  | 'recommend';
+
+export type ExpectedSetting = Pick<Setting, 'role' | 'host' | 'port' | 'security' | 'auth' | 'verified'>;
+
+export interface Expected {
+  exitCode: number;
+  findings: string[];
+  /** What each rule alone produces on the facts; a rule not listed produces nothing. */
+  rules: Partial<Record<RuleName, string[]>>;
+  status: { sending: 'works' | 'fails' | 'unverified'; receiving: 'works' | 'fails' | 'unverified' };
+  hybrid: boolean;
+  incoming?: ExpectedSetting;
+  outgoing?: ExpectedSetting;
+}
+
+function times(n: number, finding: string): string[] {
+  return Array.from({ length: n }, () => finding);
+}
+
+const IMAPS: ExpectedSetting = { role: 'imap', host: 'imap.disney.test', port: 993, security: 'tls', auth: 'password', verified: true };
+const HYBRID_OUT: ExpectedSetting = { role: 'smtp', host: 'smtp.isp.test', port: 25, security: 'starttls', auth: 'none', verified: true };
+const SUBMISSIONS: ExpectedSetting = { role: 'smtp', host: 'smtp.disney.test', port: 465, security: 'tls', auth: 'password', verified: true };
+
+/** The ISP relay answers on 25 only: its 465 and 587, probed for the hybrid option, refuse. */
+const ISP_CLOSED = times(2, 'PORT_CLOSED:warning');
+/** The seed provider: no submission, so 465 and 587 of mail. and smtp.disney.test refuse too. */
+const SEED_CLOSED = times(6, 'PORT_CLOSED:warning');
+const HYBRID = { recommend: ['HYBRID_RECOMMENDED:info', 'SPF_HYBRID_FAIL:warning'] };
+
+/** The three bad-certificate scenarios: Dovecot's 8 endpoints (993/143 × 2 hosts, 995/110 × 2 hosts) fail TLS. */
+function badCertificate(code: string): Expected {
+  return {
+    exitCode: 1,
+    findings: ['SMTP_RELAY_DENIED:error', ...times(8, `${code}:error`), ...SEED_CLOSED, 'SPF_HYBRID_FAIL:warning', 'HYBRID_RECOMMENDED:info'],
+    rules: { relayRule: ['SMTP_RELAY_DENIED:error'], portsRule: SEED_CLOSED, tlsRule: times(8, `${code}:error`), ...HYBRID },
+    status: { sending: 'works', receiving: 'fails' },
+    hybrid: true,
+    outgoing: HYBRID_OUT,
+  };
+}
+
+function blocked25(): Expected {
+  return {
+    exitCode: 0,
+    // One PORT_BLOCKED_BY_NETWORK per provider host on port 25 (smtp. first: its SRV records rank it first).
+    findings: [...times(2, 'PORT_BLOCKED_BY_NETWORK:warning'), ...ISP_CLOSED, 'SMTP_RELAY_DENIED:info'],
+    rules: { relayRule: ['SMTP_RELAY_DENIED:info'], portsRule: [...times(2, 'PORT_BLOCKED_BY_NETWORK:warning'), ...ISP_CLOSED] },
+    status: { sending: 'works', receiving: 'works' },
+    hybrid: false,
+    incoming: IMAPS,
+    outgoing: SUBMISSIONS,
+  };
+}
+
+export const EXPECTED: Record<string, Expected> = {
+  'seed-hybrid': {
+    exitCode: 1,
+    findings: ['SMTP_RELAY_DENIED:error', ...SEED_CLOSED, 'SPF_HYBRID_FAIL:warning', 'HYBRID_RECOMMENDED:info'],
+    rules: { relayRule: ['SMTP_RELAY_DENIED:error'], portsRule: SEED_CLOSED, ...HYBRID },
+    status: { sending: 'works', receiving: 'works' },
+    hybrid: true,
+    incoming: IMAPS,
+    outgoing: HYBRID_OUT,
+  },
+  'cert-expired': badCertificate('TLS_CERT_EXPIRED'),
+  'cert-wrong-name': badCertificate('TLS_CERT_HOSTNAME_MISMATCH'),
+  'cert-self-signed': badCertificate('TLS_CERT_UNTRUSTED'),
+  'port25-dropped': blocked25(),
+  'port25-rejected': blocked25(),
+  'wrong-password': {
+    exitCode: 1,
+    // Relay refused without a login is only a warning here: the provider offers AUTH over TLS (587/465).
+    findings: ['AUTH_FAILED:error', 'SMTP_RELAY_DENIED:warning', ...ISP_CLOSED, 'SPF_HYBRID_FAIL:warning', 'HYBRID_RECOMMENDED:info'],
+    rules: { relayRule: ['SMTP_RELAY_DENIED:warning'], authRule: ['AUTH_FAILED:error'], portsRule: ISP_CLOSED, ...HYBRID },
+    status: { sending: 'works', receiving: 'fails' },
+    hybrid: true,
+    outgoing: HYBRID_OUT,
+  },
+  'provider-network': {
+    exitCode: 0,
+    // 465/587 without a login refuse the relay test (info: with the login they work).
+    findings: ['SMTP_RELAY_DENIED:info'],
+    rules: { relayRule: ['SMTP_RELAY_DENIED:info'] },
+    status: { sending: 'works', receiving: 'works' },
+    hybrid: false,
+    incoming: IMAPS,
+    outgoing: SUBMISSIONS,
+  },
+  'unknown-domain': {
+    exitCode: 1,
+    findings: ['DNS_DOMAIN_NOT_FOUND:error', ...ISP_CLOSED, 'HYBRID_RECOMMENDED:info', 'NOT_VERIFIED:info'],
+    rules: { dnsRule: ['DNS_DOMAIN_NOT_FOUND:error'], portsRule: ISP_CLOSED, recommend: ['HYBRID_RECOMMENDED:info', 'NOT_VERIFIED:info'] },
+    status: { sending: 'works', receiving: 'fails' },
+    hybrid: true,
+    outgoing: HYBRID_OUT,
+  },
+};

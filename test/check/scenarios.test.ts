@@ -1,0 +1,190 @@
+/**
+ * `maildoctor check` end to end, in the lab (test/lab/lab.ts): network namespaces, a router with nftables,
+ * real Postfix and Dovecot, a test resolver and a control endpoint. Each scenario brings the lab to its state
+ * (restarting only what changes), runs the CLI inside the user's namespace as a new process, and checks the
+ * JSON report, the exit code, a snapshot of the text report, that no password leaked and that no message was
+ * left in any Postfix queue. One lab for the whole file. Needs root; skipped otherwise.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { CHECK_CONNECT_TIMEOUT_MS } from '../../src/check/check.js';
+import { buildReport } from '../../src/report/index.js';
+import { plainColors, renderReport } from '../../src/report/render-text.js';
+import type { CheckReport, Setting } from '../../src/report/types.js';
+import { cleanupStaleLabs, Lab, LAB, type ExecResult } from '../lab/lab.js';
+import { factsOf } from '../lab/report-files.js';
+import { applyState, runScenarioCheck, SCENARIOS, wrongPassword, type Scenario } from '../lab/scenarios.js';
+import { EXPECTED, type ExpectedSetting } from './expected.js';
+import { matchSnapshot, normaliseReportText } from './snapshot.js';
+
+function canRunLab(): string | undefined {
+  if (process.platform !== 'linux') return 'the lab needs Linux network namespaces';
+  if (process.getuid?.() !== 0) return 'the lab needs root';
+  for (const tool of ['ip', 'nft', 'postfix', 'dovecot']) {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    } catch {
+      return `${tool} is not installed`;
+    }
+  }
+  return undefined;
+}
+
+function parseReport(run: ExecResult, what: string): CheckReport {
+  try {
+    return JSON.parse(run.stdout) as CheckReport;
+  } catch {
+    assert.fail(`${what}: no JSON report on stdout (exit ${run.code})\nstderr:\n${run.stderr}\nstdout:\n${run.stdout.slice(0, 2_000)}`);
+  }
+}
+
+function findingKeys(report: CheckReport): string[] {
+  return report.findings.map((f) => `${f.code}:${f.severity}`);
+}
+
+function settingOf(s: Setting | undefined): ExpectedSetting | undefined {
+  return s && { role: s.role, host: s.host, port: s.port, security: s.security, auth: s.auth, verified: s.verified };
+}
+
+function probe(report: CheckReport, id: string): CheckReport['probes'][number] {
+  const p = report.probes.find((x) => x.id === id);
+  assert.ok(p, `no probe ${id} in the report (probes: ${report.probes.map((x) => x.id).join(', ')})`);
+  return p;
+}
+
+/** Scenario-specific facts beyond codes and settings. */
+const EXTRA: Record<string, (r: CheckReport) => void> = {
+  'seed-hybrid': (r) => {
+    const denied = r.findings.find((f) => f.code === 'SMTP_RELAY_DENIED')!;
+    assert.deepEqual(denied.probes, ['outgoing:mail.disney.test:25', 'outgoing:smtp.disney.test:25']);
+    assert.equal(probe(r, 'outgoing:mail.disney.test:25').result.relay?.rcptTo?.code, 554);
+    assert.equal(probe(r, 'network-smtp:smtp.isp.test:25').result.relay?.accepted, true);
+    const spf = r.findings.find((f) => f.code === 'SPF_HYBRID_FAIL')!;
+    assert.ok(spf.evidence.includes('hybrid server smtp.isp.test = 198.51.100.1'), spf.evidence.join('\n'));
+    assert.equal(r.network.provider?.domain, 'isp.test');
+    assert.equal(r.network.reverseDns?.name, 'customer-77.dsl.isp.test');
+    assert.equal(r.network.reverseDns?.forwardConfirmed, true);
+    assert.equal(r.network.provider?.ispdb.state, 'skipped', '--no-ispdb must also keep networkIdentity() from asking the ISPDB');
+    assert.equal(r.discovery.facts.ispdb.state, 'skipped');
+  },
+  'port25-dropped': (r) => {
+    for (const id of ['outgoing:mail.disney.test:25', 'outgoing:smtp.disney.test:25', 'control:192.0.2.25:25']) {
+      assert.equal(probe(r, id).result.error?.code, 'CONNECT_TIMEOUT', id);
+    }
+    assert.ok(probe(r, 'control:192.0.2.25:587').result.ok);
+    assert.ok(r.findings.filter((f) => f.code === 'PORT_BLOCKED_BY_NETWORK').every((f) => f.summary.includes('port 25')));
+    assert.ok(probe(r, 'outgoing:smtp.disney.test:587:auth').result.relay?.accepted, '587 with a login relays too');
+  },
+  'port25-rejected': (r) => {
+    for (const id of ['outgoing:mail.disney.test:25', 'outgoing:smtp.disney.test:25', 'control:192.0.2.25:25']) {
+      assert.equal(probe(r, id).result.error?.code, 'CONNECT_REFUSED', id);
+    }
+    // A reset is immediate: no probe of port 25 waited for the connect cap.
+    for (const p of r.probes.filter((x) => x.port === 25 && x.result.error?.code === 'CONNECT_REFUSED')) {
+      const connect = p.result.phases.find((ph) => ph.name === 'connect')!;
+      assert.ok(connect.durationMs < CHECK_CONNECT_TIMEOUT_MS / 2, `${p.id}: connect took ${connect.durationMs} ms`);
+    }
+  },
+  'wrong-password': (r) => {
+    const failed = r.findings.find((f) => f.code === 'AUTH_FAILED')!;
+    assert.ok(failed.probes.includes('outgoing:smtp.disney.test:465:auth'));
+    assert.ok(failed.probes.includes('incoming:imap.disney.test:993:auth'));
+    assert.ok(!r.probes.some((p) => p.withAuth && p.result.auth?.ok), 'no login may succeed');
+  },
+  'provider-network': (r) => {
+    // From inside 203.0.113.0/24 the MTA relays without a login: the seed story's other half.
+    assert.equal(probe(r, 'outgoing:mail.disney.test:25').result.relay?.accepted, true);
+    assert.equal(probe(r, 'outgoing:mail.disney.test:25').result.target.localAddress, LAB.userOnProvider);
+    assert.equal(r.network.provider?.domain, 'disney.test');
+    assert.ok(!r.probes.some((p) => p.purpose === 'network-smtp'), 'the network provider is the mailbox provider: no separate hybrid probe');
+  },
+  'unknown-domain': (r) => {
+    assert.equal(r.discovery.facts.mx.rcode, 'NXDOMAIN');
+    assert.ok(!r.probes.some((p) => p.purpose === 'incoming' || p.purpose === 'outgoing'), 'nothing to probe for a domain that does not exist');
+  },
+};
+
+describe('maildoctor check in the lab (namespaces, Postfix, Dovecot, nftables)', function () {
+  this.timeout(60_000);
+  let lab: Lab;
+  const secrets = (): string[] => {
+    const list = [lab.password, wrongPassword(lab)];
+    return [...list, ...list.map((p) => Buffer.from(p).toString('base64')), ...list.map((p) => Buffer.from(`\0${LAB.user}\0${p}`).toString('base64'))];
+  };
+  const assertNoSecret = (run: ExecResult, what: string): void => {
+    for (const s of secrets()) {
+      assert.ok(!run.stdout.includes(s) && !run.stderr.includes(s), `${what}: a password (or its base64) appears in the output`);
+    }
+  };
+  const assertQueuesEmpty = async (what: string): Promise<void> => {
+    assert.deepEqual(await lab.queuedMessages(), { isp: 0, provider: 0 }, `${what}: a message was left in a Postfix queue`);
+  };
+
+  before(async function () {
+    const why = canRunLab();
+    if (why) {
+      process.stderr.write(`      (skipped: ${why})\n`);
+      this.skip();
+    }
+    await cleanupStaleLabs();
+    lab = await Lab.start();
+  });
+
+  after(async () => {
+    await lab?.stop();
+  });
+
+  const scenarioTest = (s: Scenario): void => {
+    it(s.title, async () => {
+      const expected = EXPECTED[s.id];
+      assert.ok(expected, `no expectations for ${s.id} in test/check/expected.ts`);
+      await applyState(lab, s.state);
+      const run = await runScenarioCheck(lab, s);
+      assertNoSecret(run, s.id);
+      assert.ok(!/internal error/.test(run.stderr), run.stderr);
+      assert.doesNotMatch(run.stderr, /Warning/, 'no runtime warning (e.g. MaxListenersExceededWarning) on stderr');
+      const report = parseReport(run, s.id);
+      const diagnose = `\nfindings: ${findingKeys(report).join(', ')}\nstderr: ${run.stderr}`;
+
+      assert.equal(run.code, expected.exitCode, `exit code${diagnose}`);
+      assert.deepEqual(findingKeys(report), expected.findings, `findings${diagnose}`);
+      assert.deepEqual(report.status, expected.status);
+      assert.equal(report.recommendation.hybrid, expected.hybrid);
+      assert.deepEqual(settingOf(report.recommendation.incoming), expected.incoming);
+      assert.deepEqual(settingOf(report.recommendation.outgoing), expected.outgoing);
+      EXTRA[s.id]?.(report);
+      // The CLI's JSON is exactly the report builder's output for the facts it holds.
+      assert.deepEqual(buildReport(factsOf(report)), report);
+      matchSnapshot(s.id, normaliseReportText(renderReport(report, plainColors, { stable: true })));
+      await assertQueuesEmpty(s.id);
+    });
+  };
+
+  for (const s of SCENARIOS) {
+    scenarioTest(s);
+    if (s.id === 'seed-hybrid') {
+      it('(a) the seed story as a person sees it: the CLI’s text output matches the stable snapshot', async () => {
+        await applyState(lab, s.state);
+        const run = await lab.runCheck({ json: false });
+        assertNoSecret(run, 'text mode');
+        assert.equal(run.code, 1, run.stderr);
+        matchSnapshot(s.id, normaliseReportText(run.stdout));
+        await assertQueuesEmpty('text mode');
+      });
+    }
+  }
+
+  it('(g) a malformed address: exit 2, one clear line on stderr, no stack, nothing probed', async () => {
+    for (const [address, message] of [
+      ['pippo.disney.test', /^maildoctor: "pippo\.disney\.test" is not an e-mail address: expected local@domain\n$/],
+      ['pippo@@disney.test', /^maildoctor: "pippo@" is not a valid local part/],
+    ] as const) {
+      const run = await lab.runCli(lab.checkArgs({ address, login: false }));
+      assert.equal(run.code, 2, `${address}: ${run.stderr}`);
+      assert.match(run.stderr, message);
+      assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+      assert.equal(run.stdout, '');
+    }
+    await assertQueuesEmpty('malformed address');
+  });
+});

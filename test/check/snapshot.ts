@@ -1,0 +1,35 @@
+/**
+ * Text snapshots under test/check/__snapshots__/<name>.txt. `UPDATE_SNAPSHOTS=1` rewrites them; a missing
+ * snapshot is written on first run, except under CI (`CI` set), where it fails.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const SNAPSHOT_DIR = join(fileURLToPath(new URL('.', import.meta.url)), '__snapshots__');
+
+/**
+ * Replace what changes from run to run in a rendered report: the per-run test CA's name (it carries its
+ * creation time), certificate dates (the test certificates are made relative to now), and — for text
+ * rendered without `stable` — the check's duration and date, per-probe durations and "after N ms".
+ */
+export function normaliseReportText(text: string): string {
+  return text
+    .replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\b/g, '<time>')
+    .replace(/valid until \d{4}-\d{2}-\d{2}/g, 'valid until <date>')
+    .replace(/^(maildoctor check \S+) \(\d+(?:\.\d+)? s, \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\)$/m, '$1')
+    .replace(/^( {2}[✓✗] .*) \d+ ms$/gm, '$1')
+    .replace(/ after \d+ ms/g, '');
+}
+
+export function matchSnapshot(name: string, actual: string): void {
+  const file = join(SNAPSHOT_DIR, `${name}.txt`);
+  if (process.env.UPDATE_SNAPSHOTS === '1' || (!existsSync(file) && !process.env.CI)) {
+    mkdirSync(SNAPSHOT_DIR, { recursive: true });
+    writeFileSync(file, actual);
+    return;
+  }
+  assert.ok(existsSync(file), `no snapshot ${name} (run with UPDATE_SNAPSHOTS=1 to write it)`);
+  assert.equal(actual, readFileSync(file, 'utf8'), `text report differs from snapshot ${name}.txt (UPDATE_SNAPSHOTS=1 rewrites it)`);
+}

@@ -1,0 +1,106 @@
+/**
+ * The lab's scenarios: a state of the world (provider configuration, ISP firewall, where the user's machine is)
+ * and the `maildoctor check` to run in it. Shared by the end-to-end tests (test/check/scenarios.test.ts) and
+ * the fixture recorder (test/lab/record-fixtures.ts). They are listed in the order that restarts least.
+ */
+import { LAB, type CheckArgsOptions, type FirewallMode, type Lab, type ProviderConfig } from './lab.js';
+
+export interface LabState {
+  provider: ProviderConfig;
+  firewall: FirewallMode;
+  /** The segment the user's machine is on. */
+  where: 'isp' | 'provider';
+}
+
+export interface Scenario {
+  /** File-name friendly: fixtures/reports/<id>.json, test/check/__snapshots__/<id>.txt. */
+  id: string;
+  title: string;
+  state: LabState;
+  /** The check (see Lab.checkArgs); `password: 'wrong'` logs in with a wrong password. */
+  check: CheckArgsOptions & { password?: 'wrong' };
+}
+
+const SEED: LabState = {
+  provider: { submission: false, imapCertificate: 'valid', smtpCertificate: 'valid' },
+  firewall: 'open',
+  where: 'isp',
+};
+const SUBMISSION: LabState = { ...SEED, provider: { ...SEED.provider, submission: true } };
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    id: 'seed-hybrid',
+    title: '(a) the seed story: provider SMTP on 25 only, relay refused from the ISP network, hybrid through smtp.isp.test',
+    state: SEED,
+    check: {},
+  },
+  {
+    id: 'cert-expired',
+    title: '(e) the provider’s IMAP/POP3 certificate has expired',
+    state: { ...SEED, provider: { ...SEED.provider, imapCertificate: 'expired' } },
+    check: {},
+  },
+  {
+    id: 'cert-wrong-name',
+    title: '(e) the provider’s IMAP/POP3 certificate is for another name',
+    state: { ...SEED, provider: { ...SEED.provider, imapCertificate: 'wrongName' } },
+    check: {},
+  },
+  {
+    id: 'cert-self-signed',
+    title: '(e) the provider’s IMAP/POP3 certificate is self-signed',
+    state: { ...SEED, provider: { ...SEED.provider, imapCertificate: 'selfSigned' } },
+    check: {},
+  },
+  {
+    id: 'port25-dropped',
+    title: '(b) the ISP drops port 25; submission on 587/465 with a password works',
+    state: { ...SUBMISSION, firewall: 'drop' },
+    check: {},
+  },
+  {
+    id: 'port25-rejected',
+    title: '(c) the ISP rejects port 25 with a TCP reset; submission on 587/465 with a password works',
+    state: { ...SUBMISSION, firewall: 'reject' },
+    check: {},
+  },
+  {
+    id: 'wrong-password',
+    title: '(d) a wrong password',
+    state: SUBMISSION,
+    check: { password: 'wrong' },
+  },
+  {
+    id: 'provider-network',
+    title: '(f) the machine on the provider’s own network: relay by network and submission both work',
+    state: { ...SUBMISSION, where: 'provider' },
+    check: {},
+  },
+  {
+    id: 'unknown-domain',
+    title: '(g) an address at a domain that does not exist',
+    state: SUBMISSION,
+    check: { address: 'pippo@nonexistent.test', login: false },
+  },
+];
+
+/** Bring the lab to a state, restarting or reconfiguring only what differs from the current one. */
+export async function applyState(lab: Lab, state: LabState): Promise<void> {
+  await lab.setProvider(state.provider);
+  if (lab.firewall !== state.firewall) await lab.setFirewall(state.firewall);
+  if (lab.attachments.get('user')?.segment !== state.where) await lab.moveUser(state.where);
+}
+
+/** A wrong password that shares nothing with the right one (so "no password in the output" stays checkable). */
+export function wrongPassword(lab: Lab): string {
+  return `not-${lab.password.split('').reverse().join('')}`;
+}
+
+/** Run a scenario's check in the lab (its state must be applied). */
+export function runScenarioCheck(lab: Lab, s: Scenario, command?: string[]): ReturnType<Lab['runCheck']> {
+  const { password, ...args } = s.check;
+  return lab.runCheck({ ...args, ...(password === 'wrong' ? { password: wrongPassword(lab) } : {}), ...(command ? { command } : {}) });
+}
+
+export { LAB };
