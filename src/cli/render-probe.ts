@@ -30,7 +30,7 @@ export function verdictLine(r: ProbeResult, c: Colors): string {
     const bits = [r.security === 'plain' ? 'unencrypted' : r.security === 'tls' ? 'implicit TLS' : 'STARTTLS'];
     if (r.auth?.ok) bits.push(`logged in (${r.auth.mechanism})`);
     if (r.relay) bits.push(r.relay.accepted ? 'relay accepted' : 'relay refused');
-    if (r.mailbox) bits.push(`${r.mailbox.messages} messages`);
+    if (r.mailbox) bits.push(`${r.mailbox.messages} message${r.mailbox.messages === 1 ? "" : "s"}`);
     return c.green(`OK ${r.protocol} ${r.target.host}:${r.target.port}: ${bits.join(', ')} in ${ms}`);
   }
   const e = r.error!;

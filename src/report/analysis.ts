@@ -60,18 +60,40 @@ export function byEndpoint(probes: CheckProbe[]): Map<string, CheckProbe[]> {
   return map;
 }
 
-/** The transcript lines that prove what happened: the last exchange before the verdict. */
+/**
+ * The transcript lines that prove what happened: the command and the server's answer that decided the
+ * verdict (the refusal, or the RCPT that was accepted), not whatever courtesy lines (RSET, QUIT) came last.
+ */
 export function evidenceOf(p: CheckProbe, lines = 4): string[] {
   const r = p.result;
   const out: string[] = [];
-  const transcript = r.transcript.filter((e) => e.dir !== 'I');
-  for (const e of transcript.slice(-lines)) out.push(`[${p.id}] ${e.dir}: ${e.line}`);
+  const t = r.transcript.filter((e) => e.dir !== 'I');
+  let end = t.length;
+  const reply = r.error?.reply;
+  const decisive = reply
+    ? findLastIndex(t, (e) => e.dir === 'S' && (reply.code !== undefined ? e.line.startsWith(String(reply.code)) : reply.text !== '' && e.line.includes(reply.text.slice(0, 40))))
+    : r.ok && r.relay?.accepted
+      ? findLastIndex(t, (e) => e.dir === 'C' && /^RCPT TO/i.test(e.line)) + 1
+      : -1;
+  if (decisive >= 0) end = decisive + 1;
+  for (const e of t.slice(Math.max(0, end - lines), end)) out.push(`[${p.id}] ${e.dir}: ${e.line}`);
   if (r.error) {
     const phase = r.phases.find((ph) => ph.name === r.error!.phase);
     const after = phase ? ` after ${Math.round(phase.durationMs)} ms` : '';
     out.push(`[${p.id}] ${r.error.code} in ${r.error.phase}${after}: ${r.error.message}`);
   }
   return out;
+}
+
+function findLastIndex<T>(items: T[], pred: (item: T) => boolean): number {
+  for (let i = items.length - 1; i >= 0; i--) if (pred(items[i]!)) return i;
+  return -1;
+}
+
+/** The server offered AUTH on an encrypted session: refusing to relay without it is its job, not a fault. */
+export function offersAuth(p: CheckProbe): boolean {
+  const r = p.result;
+  return r.security !== 'plain' && (r.auth?.mechanisms.length ?? 0) > 0 && !(r.error?.code.startsWith('TLS_') ?? false);
 }
 
 /** "your address 198.51.100.77 (customer-77.isp.test, network isp.test)". */

@@ -4,7 +4,7 @@
  * Pure: facts in, recommendation and the findings that belong to it out.
  */
 import type { Security } from '../lib/types.js';
-import { clientDescription, connected, evidenceOf } from './analysis.js';
+import { clientDescription, connected, evidenceOf, offersAuth } from './analysis.js';
 import { dmarcPolicy, evaluateSpf } from './spf.js';
 import type { CheckFacts, CheckProbe, Finding, Recommendation, Setting } from './types.js';
 
@@ -60,18 +60,23 @@ export function recommend(facts: CheckFacts): RecommendationOutcome {
   const outgoing = facts.probes.filter((p) => p.purpose === 'outgoing');
   const authSubmission = outgoing.filter((p) => p.withAuth && p.result.ok && p.result.auth?.ok && p.result.relay?.accepted).sort(byBest);
   const openRelayForUs = outgoing.filter((p) => !p.withAuth && p.result.ok && p.result.relay?.accepted).sort(byBest);
-  // Without a password: submission that offers AUTH over an encrypted session is the likely answer, unverified.
-  const authOffered = creds
-    ? []
-    : outgoing
-        .filter((p) => !p.withAuth && p.result.security !== 'plain' && (p.result.auth?.mechanisms.length ?? 0) > 0 && connected(p) && !p.result.error?.code.startsWith('TLS_'))
-        .sort(byBest);
+  // Submission that offers AUTH over an encrypted session, not verified: no password was given, or the one
+  // given was refused (then the fix is the password, not another server).
+  const verifiedEndpoints = new Set(authSubmission.map((p) => `${p.host}:${p.port}`));
+  const authOffered = outgoing
+    .filter((p) => offersAuth(p) && connected(p) && !verifiedEndpoints.has(`${p.host}:${p.port}`))
+    .filter((p, i, all) => all.findIndex((q) => q.host === p.host && q.port === p.port) === i)
+    .sort(byBest);
+  const refused = (p: CheckProbe): boolean =>
+    outgoing.some((q) => q.withAuth && q.host === p.host && q.port === p.port && q.result.error?.code === 'AUTH_FAILED');
   const hybridRelays = facts.probes.filter((p) => p.purpose === 'network-smtp' && p.result.ok && p.result.relay?.accepted).sort(byBest);
 
   const outgoingSettings: Setting[] = [
     ...authSubmission.map((p) => setting(p, 'password', true, 'logged in and the server accepted a recipient outside its domain (then reset: no message sent)', user)),
     ...openRelayForUs.map((p) => setting(p, 'none', true, 'the server relays for this network without a login (this only works while you are on this network)')),
-    ...authOffered.map((p) => setting(p, 'password', false, 'the server offers login over an encrypted connection; not verified (no password given)', user)),
+    ...authOffered.map((p) =>
+      setting(p, 'password', false, refused(p) ? 'the server offers login over an encrypted connection but refused this user name or password' : 'the server offers login over an encrypted connection; not verified (no password given)', user),
+    ),
   ];
   const hybridSettings = hybridRelays.map((p) =>
     setting(p, 'none', true, `the SMTP server of the network you are on relays for you (verified up to RCPT, then reset)`),
@@ -79,7 +84,8 @@ export function recommend(facts: CheckFacts): RecommendationOutcome {
 
   let outgoingChoice = outgoingSettings[0];
   let hybrid = false;
-  if (!outgoingChoice && hybridSettings[0]) {
+  // Hybrid only where the mailbox's own SMTP servers were tried and none will send for us.
+  if (!outgoingChoice && outgoing.length > 0 && hybridSettings[0]) {
     outgoingChoice = hybridSettings[0];
     hybrid = true;
   }
@@ -101,7 +107,12 @@ export function recommend(facts: CheckFacts): RecommendationOutcome {
     });
     findings.push(...spfFindings(facts, p));
   } else if (outgoingChoice && !outgoingChoice.verified) {
-    notes.push('Sending with your password was not verified: run again with --user and a password (MAILDOCTOR_PASSWORD, --password-stdin or the prompt).');
+    const p = authOffered[0];
+    notes.push(
+      p && refused(p)
+        ? `${p.host} refused the password: fix it (see the findings), then this setting works from any network.`
+        : 'Sending with your password was not verified: run again with --user and a password (MAILDOCTOR_PASSWORD, --password-stdin or the prompt).',
+    );
   }
 
   const incomingChoice = incomingSettings[0];
@@ -117,7 +128,7 @@ export function recommend(facts: CheckFacts): RecommendationOutcome {
     });
   }
 
-  if (!incomingChoice && !outgoingChoice && facts.probes.some((p) => p.purpose !== 'control')) {
+  if (!incomingChoice && !outgoingChoice && facts.probes.some((p) => p.purpose === 'incoming' || p.purpose === 'outgoing')) {
     findings.push({
       code: 'NOTHING_WORKS',
       severity: 'error',

@@ -87,7 +87,7 @@ function outcome(p: CheckProbe): string {
     if (r.auth?.ok) bits.push('logged in');
     else if (r.auth?.mechanisms.length && !p.withAuth) bits.push(`login offered (${r.auth.mechanisms.join(' ')})`);
     if (r.relay) bits.push(r.relay.accepted ? 'relays for you' : 'relay refused');
-    if (r.mailbox) bits.push(`${r.mailbox.messages} messages`);
+    if (r.mailbox) bits.push(`${r.mailbox.messages} message${r.mailbox.messages === 1 ? '' : 's'}`);
     if (p.purpose === 'control') bits.push('open');
     return bits.join(', ');
   }

@@ -1,19 +1,22 @@
-import { evidenceOf, failedWith, unique } from '../analysis.js';
+import { evidenceOf, failedWith, offersAuth, unique } from '../analysis.js';
 import type { Finding } from '../types.js';
 import type { Rule } from './types.js';
 
 export const authRule: Rule = (facts) => {
   const out: Finding[] = [];
-  const required = facts.probes.filter((p) => p.purpose === 'outgoing' && !p.withAuth && failedWith(p, 'AUTH_REQUIRED'));
+  // 530 at MAIL/RCPT, or a relay refusal from a server that offers AUTH (Postfix submission says 554 5.7.1).
+  const required = facts.probes.filter(
+    (p) => p.purpose === 'outgoing' && !p.withAuth && (failedWith(p, 'AUTH_REQUIRED') || (failedWith(p, 'RELAY_DENIED') && offersAuth(p))),
+  );
   if (required.length > 0) {
-    const authWorks = facts.probes.some((p) => p.withAuth && p.purpose === 'outgoing' && p.result.auth?.ok);
+    // Requiring a login is how submission should work: never a problem by itself (a refused login is AUTH_FAILED).
     out.push({
       code: 'AUTH_REQUIRED',
-      severity: authWorks || !facts.credentials.provided ? 'info' : 'warning',
-      summary: `${unique(required.map((p) => `${p.host}:${p.port}`)).join(', ')} requires you to log in to send`,
+      severity: 'info',
+      summary: `${unique(required.map((p) => `${p.host}:${p.port}`)).join(', ')} ${required.length > 1 ? 'require' : 'requires'} you to log in to send`,
       explanation: 'This outgoing server only takes mail from clients that log in with the mailbox’s user name and password (SMTP AUTH). That is the modern, network-independent way to send.',
       evidence: required.flatMap((p) => evidenceOf(p, 2)),
-      fix: facts.credentials.provided ? undefined : 'Turn on "my outgoing server requires authentication" in the mail client; run maildoctor with --user to verify the password.',
+      ...(facts.credentials.provided ? {} : { fix: 'Turn on "my outgoing server requires authentication" in the mail client; run maildoctor with --user to verify the password.' }),
       probes: required.map((p) => p.id),
     });
   }

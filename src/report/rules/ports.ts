@@ -1,75 +1,109 @@
+import type { FindingCode } from '../../lib/codes.js';
 import { byEndpoint, connected, controlVerdict, evidenceOf, failedWith, openPortsOf } from '../analysis.js';
-import type { Finding } from '../types.js';
+import type { CheckFacts, CheckProbe, Finding } from '../types.js';
 import type { Rule } from './types.js';
+
+interface DeadEndpoint {
+  host: string;
+  port: number;
+  code: Extract<FindingCode, 'PORT_BLOCKED_BY_NETWORK' | 'PORT_FILTERED' | 'PORT_CLOSED'>;
+  filtered: boolean;
+  control: 'open' | 'blocked' | 'unknown';
+  probes: CheckProbe[];
+}
 
 /**
  * Ports that gave no session. The question the user cannot answer alone: is it this network, or the server?
  * Control endpoints on the same port decide (see controlVerdict); other ports of the same server that answer
- * prove the server itself is up.
+ * prove the server itself is up. One finding per (verdict, port), naming every host it concerns.
  */
 export const portsRule: Rule = (facts) => {
-  const out: Finding[] = [];
+  const dead: DeadEndpoint[] = [];
   const probes = facts.probes.filter((p) => p.purpose !== 'control');
-  for (const [endpoint, group] of byEndpoint(probes)) {
-    if (group.some(connected)) continue;
+  for (const group of byEndpoint(probes).values()) {
     const p = group[0]!;
+    if (group.some(connected) || !failedWith(p, 'CONNECT_TIMEOUT', 'CONNECT_REFUSED')) continue;
+    // The network's own SMTP server is only asked "will you relay for me?": its other ports being shut is normal.
+    if (p.purpose === 'network-smtp' && openPortsOf(facts, p.host, p.port).length > 0) continue;
     const control = controlVerdict(facts, p.port);
-    const open = openPortsOf(facts, p.host, p.port);
-    const serverUp = open.length > 0 ? ` Other ports of ${p.host} answer from here (${open.join(', ')}), so the server itself is up.` : '';
-    const evidence = [...evidenceOf(p, 1), ...controlEvidence(facts, p.port)];
-    if (failedWith(p, 'CONNECT_TIMEOUT') || failedWith(p, 'CONNECT_REFUSED')) {
-      const filtered = failedWith(p, 'CONNECT_TIMEOUT');
-      if (control === 'blocked') {
-        out.push({
-          code: 'PORT_BLOCKED_BY_NETWORK',
-          severity: 'warning',
-          summary: `This network blocks port ${p.port} (${endpoint} and the control endpoints on ${p.port} all fail)`,
-          explanation: `Connections to port ${p.port} ${filtered ? 'get no answer at all' : 'are reset'}, not only to ${p.host} but also to independent control servers, while other ports work. The network you are on (or its firewall) blocks outgoing port ${p.port}.${serverUp} ${p.port === 25 ? 'Many ISPs block port 25 for their customers to stop spam; port 587 or 465 with a password is the way to send.' : ''}`.trim(),
-          evidence,
-          fix: p.port === 25 ? 'Use submission on port 587 (STARTTLS) or 465 (TLS) with your password, or the network’s own SMTP server.' : `Use another port, or another network; ask the network’s administrator to allow port ${p.port}.`,
-          probes: group.map((x) => x.id),
-        });
-      } else if (filtered) {
-        out.push({
-          code: 'PORT_FILTERED',
-          severity: 'warning',
-          summary: `${endpoint} does not answer (packets dropped)`,
-          explanation: `Connection attempts to ${endpoint} got no answer at all: a firewall drops them${control === 'open' ? `, on the server’s side (control servers on port ${p.port} answer from here, so this network lets the port through)` : `, on the server’s side or on the way (no control endpoint on port ${p.port} could tell which)`}.${serverUp}`,
-          evidence,
-          probes: group.map((x) => x.id),
-        });
-      } else {
-        out.push({
-          code: 'PORT_CLOSED',
-          severity: 'warning',
-          summary: `${endpoint} refuses connections`,
-          explanation: `${p.host} answered with a reset on port ${p.port}: nothing listens there (or the server’s firewall rejects it). It is not this network: ${control === 'open' ? `control servers on port ${p.port} answer from here.` : 'resets come from the destination side.'}${serverUp}`,
-          evidence,
-          probes: group.map((x) => x.id),
-        });
-      }
-    }
+    const filtered = failedWith(p, 'CONNECT_TIMEOUT');
+    const code = control === 'blocked' ? 'PORT_BLOCKED_BY_NETWORK' : filtered ? 'PORT_FILTERED' : 'PORT_CLOSED';
+    dead.push({ host: p.host, port: p.port, code, filtered, control, probes: group });
   }
-  // A server none of whose ports answers, while the network works: the server (or its address) is the problem.
-  const hosts = new Set(probes.map((p) => p.host));
-  for (const host of hosts) {
+  const out: Finding[] = [];
+  const groups = new Map<string, DeadEndpoint[]>();
+  for (const d of dead) groups.set(`${d.code}:${d.port}`, [...(groups.get(`${d.code}:${d.port}`) ?? []), d]);
+  for (const list of groups.values()) out.push(portFinding(facts, list));
+  out.push(...unreachableServers(facts, probes));
+  return out;
+};
+
+function portFinding(facts: CheckFacts, list: DeadEndpoint[]): Finding {
+  const { code, port, filtered, control } = list[0]!;
+  const hosts = list.map((d) => d.host).join(', ');
+  const probeIds = list.flatMap((d) => d.probes.map((p) => p.id));
+  const evidence = [...list.flatMap((d) => evidenceOf(d.probes[0]!, 1)), ...controlEvidence(facts, port)];
+  const upNote = serversUpNote(facts, list);
+  if (code === 'PORT_BLOCKED_BY_NETWORK') {
+    return {
+      code,
+      severity: 'warning',
+      summary: `This network blocks port ${port} (${hosts} and the control endpoints on ${port} all fail)`,
+      explanation: `Connections to port ${port} ${filtered ? 'get no answer at all' : 'are reset'}, not only to ${hosts} but also to independent control servers, while other ports work. The network you are on (or its firewall) blocks outgoing port ${port}.${upNote}${port === 25 ? ' Many ISPs block port 25 for their customers to stop spam; port 587 or 465 with a password is the way to send.' : ''}`,
+      evidence,
+      fix: port === 25 ? 'Use submission on port 587 (STARTTLS) or 465 (TLS) with your password, or the network’s own SMTP server.' : `Use another port, or another network; ask the network’s administrator to allow port ${port}.`,
+      probes: probeIds,
+    };
+  }
+  if (code === 'PORT_FILTERED') {
+    return {
+      code,
+      severity: 'warning',
+      summary: `Port ${port} of ${hosts} does not answer (packets dropped)`,
+      explanation: `Connection attempts got no answer at all: a firewall drops them${control === 'open' ? `, on the server’s side (control servers on port ${port} answer from here, so this network lets the port through)` : `, on the server’s side or on the way (no control endpoint on port ${port} could tell which)`}.${upNote}`,
+      evidence,
+      probes: probeIds,
+    };
+  }
+  return {
+    code,
+    severity: 'info',
+    summary: `Port ${port} of ${hosts} refuses connections: no service there`,
+    explanation: `The server answered with a reset on port ${port}: nothing listens there (or the server’s firewall rejects it). It is not this network: ${control === 'open' ? `control servers on port ${port} answer from here.` : 'resets come from the destination side.'}${upNote}`,
+    evidence,
+    probes: probeIds,
+  };
+}
+
+/** " Other ports of X answer from here (…), so the server itself is up." for the hosts where that is so. */
+function serversUpNote(facts: CheckFacts, list: DeadEndpoint[]): string {
+  const notes = list
+    .map((d) => ({ host: d.host, open: openPortsOf(facts, d.host, d.port) }))
+    .filter((x) => x.open.length > 0)
+    .map((x) => `${x.host} (${x.open.join(', ')})`);
+  return notes.length ? ` Other ports answer from here on ${notes.join(', ')}, so the server${notes.length > 1 ? 's are' : ' is'} up.` : '';
+}
+
+/** A server none of whose ports answers, while the network works: the server (or its address) is the problem. */
+function unreachableServers(facts: CheckFacts, probes: CheckProbe[]): Finding[] {
+  const out: Finding[] = [];
+  for (const host of new Set(probes.map((p) => p.host))) {
     const mine = probes.filter((p) => p.host === host);
     if (mine.some(connected) || !mine.every((p) => failedWith(p, 'CONNECT_TIMEOUT', 'CONNECT_REFUSED', 'CONNECT_UNREACHABLE'))) continue;
-    const networkWorks = facts.probes.some((p) => p.host !== host && connected(p));
-    if (!networkWorks) continue;
+    if (!facts.probes.some((p) => p.host !== host && connected(p))) continue;
     out.push({
       code: 'SERVER_UNREACHABLE',
       severity: 'warning',
       summary: `${host} does not answer on any port from here`,
-      explanation: `Every port tried on ${host} (${mine.map((p) => p.port).join(', ')}) failed, while other servers answer from this network. The server is down, or its address in DNS is wrong.`,
+      explanation: `Every port tried on ${host} (${[...new Set(mine.map((p) => p.port))].join(', ')}) failed, while other servers answer from this network. The server is down, or its address in DNS is wrong.`,
       evidence: mine.slice(0, 3).flatMap((p) => evidenceOf(p, 1)),
       probes: mine.map((p) => p.id),
     });
   }
   return out;
-};
+}
 
-function controlEvidence(facts: Parameters<Rule>[0], port: number): string[] {
+function controlEvidence(facts: CheckFacts, port: number): string[] {
   return facts.probes
     .filter((p) => p.purpose === 'control' && p.port === port)
     .map((p) => `[${p.id}] control ${p.host}:${p.port}: ${p.result.ok ? 'connected' : p.result.error?.code}`);

@@ -1,4 +1,4 @@
-import { clientDescription, evidenceOf, failedWith } from '../analysis.js';
+import { clientDescription, evidenceOf, failedWith, offersAuth } from '../analysis.js';
 import type { Finding } from '../types.js';
 import type { Rule } from './types.js';
 
@@ -7,19 +7,19 @@ import type { Rule } from './types.js';
  * Severity depends on whether an authenticated submission of the same provider works from here.
  */
 export const relayRule: Rule = (facts) => {
-  const denied = facts.probes.filter((p) => p.purpose === 'outgoing' && !p.withAuth && failedWith(p, 'RELAY_DENIED'));
+  // Refusals by servers that offer AUTH are "log in first" (the auth rule's AUTH_REQUIRED), not this story.
+  const denied = facts.probes.filter((p) => p.purpose === 'outgoing' && !p.withAuth && failedWith(p, 'RELAY_DENIED') && !offersAuth(p));
   if (denied.length === 0) return [];
   const submissionWorks = facts.probes.some((p) => p.purpose === 'outgoing' && p.withAuth && p.result.ok && p.result.relay?.accepted);
   // A server that offers AUTH over an encrypted session and refuses to relay without it is doing its job.
-  const submissionOffered = facts.probes.some(
-    (p) => p.purpose === 'outgoing' && p.result.security !== 'plain' && (p.result.auth?.mechanisms.length ?? 0) > 0 && !p.result.error?.code.startsWith('TLS_'),
-  );
+  const submissionOffered = facts.probes.some((p) => p.purpose === 'outgoing' && offersAuth(p));
   const who = clientDescription(facts, denied[0]);
-  const servers = [...new Set(denied.map((p) => `${p.host}:${p.port}`))].join(', ');
+  const endpoints = [...new Set(denied.map((p) => `${p.host}:${p.port}`))];
+  const servers = endpoints.join(', ');
   const finding: Finding = {
     code: 'SMTP_RELAY_DENIED',
     severity: submissionWorks ? 'info' : submissionOffered ? 'warning' : 'error',
-    summary: `${servers} refuses to send mail for you from this network`,
+    summary: `${servers} ${endpoints.length > 1 ? 'refuse' : 'refuses'} to send mail for you from this network`,
     explanation:
       `The mailbox provider’s outgoing server accepted the connection but refused to relay a message to an outside address ` +
       `for ${who}. Providers only relay for clients on their own network, or for clients that log in. ` +
@@ -28,7 +28,7 @@ export const relayRule: Rule = (facts) => {
         : submissionOffered
           ? 'The provider offers login (authenticated submission) on an encrypted port: that is the way to send from any network.'
           : 'Receiving is not affected: this only concerns sending.'),
-    evidence: denied.flatMap((p) => evidenceOf(p, 3)),
+    evidence: denied.flatMap((p) => evidenceOf(p, 2)),
     fix: submissionWorks || submissionOffered
       ? 'Use the authenticated submission settings below (with your user name and password).'
       : 'Send through the SMTP server of the network you are on (a hybrid account), or use authenticated submission (port 587 or 465 with your password) if your provider offers it.',

@@ -3,15 +3,18 @@ import type { FindingCode } from '../../lib/codes.js';
 import type { Finding } from '../types.js';
 import type { Rule } from './types.js';
 
-/** Certificate, TLS mode and STARTTLS findings, one per endpoint. */
+/**
+ * Certificate, TLS mode and STARTTLS findings. Judged per endpoint, reported per host: a server presents the
+ * same certificate on all its ports, and eight copies of one finding hide the others.
+ */
 export const tlsRule: Rule = (facts) => {
-  const out: Finding[] = [];
+  const out: Array<Finding & { host: string; port: number }> = [];
   for (const [endpoint, group] of byEndpoint(facts.probes.filter((p) => p.purpose !== 'control'))) {
     const p = group[0]!;
     const cert = p.result.tls?.certificate;
     const certText = cert ? `certificate for ${cert.subjectAltNames.join(', ') || cert.subject}, issued by ${cert.issuer}, valid until ${cert.validTo.slice(0, 10)}` : 'no certificate';
     const add = (code: FindingCode, severity: Finding['severity'], summary: string, explanation: string, fix?: string): void => {
-      out.push({ code, severity, summary, explanation, evidence: [...evidenceOf(p, 1), `[${p.id}] ${certText}`], fix, probes: group.map((x) => x.id) });
+      out.push({ code, severity, summary, explanation, evidence: [...evidenceOf(p, 1), `[${p.id}] ${certText}`], ...(fix ? { fix } : {}), probes: group.map((x) => x.id), host: p.host, port: p.port });
     };
     if (failedWith(p, 'TLS_CERT_EXPIRED')) {
       add('TLS_CERT_EXPIRED', 'error', `The certificate of ${endpoint} has expired`, `The server presents a ${certText}. Mail clients refuse it (or ask you to accept a risk). maildoctor sent nothing over it.`, 'Tell the provider; do not accept the certificate permanently in your mail client.');
@@ -29,5 +32,23 @@ export const tlsRule: Rule = (facts) => {
       add('STARTTLS_PLAINTEXT_INJECTION', 'warning', `Plaintext was injected into the STARTTLS upgrade on ${endpoint}`, 'After the server agreed to start TLS, more unencrypted data arrived before the handshake. maildoctor discarded it, as RFC 3207 requires; a broken server or something on the path (a "security" proxy) did this.');
     }
   }
-  return out;
+  return mergeByHost(out);
 };
+
+/** One finding per (code, host): the first one's words, every port named, every probe and piece of evidence kept. */
+function mergeByHost(items: Array<Finding & { host: string; port: number }>): Finding[] {
+  const merged = new Map<string, { finding: Finding; host: string; ports: number[]; endpoint: string }>();
+  for (const { host, port, ...finding } of items) {
+    const key = `${finding.code} ${host}`;
+    const seen = merged.get(key);
+    if (!seen) merged.set(key, { finding: { ...finding }, host, ports: [port], endpoint: `${host}:${port}` });
+    else {
+      seen.ports.push(port);
+      seen.finding.probes.push(...finding.probes);
+      seen.finding.evidence.push(...finding.evidence);
+    }
+  }
+  return [...merged.values()].map(({ finding, host, ports, endpoint }) =>
+    ports.length === 1 ? finding : { ...finding, summary: finding.summary.replace(endpoint, `${host} (ports ${ports.join(', ')})`) },
+  );
+}
