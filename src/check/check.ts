@@ -18,26 +18,8 @@ import { probes } from '../probes/index.js';
 import { buildReport } from '../report/index.js';
 import type { CheckFacts, CheckProbe, CheckReport, ProbePurpose } from '../report/types.js';
 
-/** Whole check: discovery, network identity and every probe. */
-export const CHECK_TIMEOUT_MS = 45_000;
-/** One probe (connect, TLS, greeting, login, relay test, quit). A dropped port costs the connect cap, not this. */
-export const CHECK_PROBE_TIMEOUT_MS = 12_000;
-/** A filtered port answers nothing: 4 s is plenty for a live server on any continent, and bounds a blocked check. */
-export const CHECK_CONNECT_TIMEOUT_MS = 4_000;
-/** Between two probe starts, so that no server sees a burst of connections from one client. */
-export const STAGGER_MS = 15;
-/** Probes in flight at once; servers rate-limit connections per client (Postfix anvil, Dovecot's per-IP cap). */
-export const MAX_CONCURRENT_PROBES = 12;
-/** Hosts tried per role, best first. */
-export const MAX_HOSTS_PER_ROLE = 3;
-/** RFC 2606 reserves example.net: a recipient no real server is "local" for, so accepting it is relaying. */
-export const DEFAULT_RELAY_RECIPIENT = 'maildoctor-relay-test@example.net';
-
-/**
- * Well-known endpoints that answer on the mail ports from any unfiltered network: if they fail too, the
- * network is blocking the port. Only TCP connects are made to them, nothing is sent.
- */
-export const DEFAULT_CONTROLS = ['gmail-smtp-in.l.google.com:25', 'smtp.gmail.com:465', 'smtp.gmail.com:587', 'imap.gmail.com:993'];
+export * from './defaults.js';
+import { CHECK_CONNECT_TIMEOUT_MS, CHECK_PROBE_TIMEOUT_MS, CHECK_TIMEOUT_MS, DEFAULT_CONTROLS, DEFAULT_RELAY_RECIPIENT, MAX_CONCURRENT_PROBES, MAX_HOSTS_PER_ROLE, STAGGER_MS } from './defaults.js';
 
 export interface CheckProgress {
   type: 'phase' | 'probe-start' | 'probe-done';
@@ -93,6 +75,8 @@ interface PlannedProbe {
   relayTest: boolean;
   sources: CheckProbe['sources'];
   options: Partial<ProbeOptions>;
+  /** The server this probe loads: its first known address, else its name. Starts are staggered per server. */
+  server: string;
 }
 
 export async function check(address: string, options: Partial<CheckOptions> = {}): Promise<CheckReport> {
@@ -191,6 +175,7 @@ export function planProbes(
       relayTest,
       sources: purpose === 'network-smtp' ? ['network'] : c.sources,
       options: probeOptions,
+      server: c.addresses[0] ?? c.host,
     };
   };
   const topHosts = (list: ServerCandidate[]): ServerCandidate[] => {
@@ -222,6 +207,7 @@ export function planProbes(
       relayTest: false,
       sources: ['control'],
       options: {},
+      server: ctl.host,
     });
   }
   return plan;
@@ -236,16 +222,25 @@ async function runPlan(
   const stagger = options.staggerMs ?? STAGGER_MS;
   const limit = Math.max(1, options.concurrency ?? MAX_CONCURRENT_PROBES);
   const probeTimeout = options.probeTimeoutMs ?? CHECK_PROBE_TIMEOUT_MS;
+  // Staggered per server: the n-th probe of one server starts n × stagger after the first, while different
+  // servers are probed at once. Workers take probes in order of their earliest start.
+  const perServer = new Map<string, number>();
+  const order = plan
+    .map((p, index) => {
+      const n = perServer.get(p.server) ?? 0;
+      perServer.set(p.server, n + 1);
+      return { index, notBefore: n * stagger };
+    })
+    .sort((a, b) => a.notBefore - b.notBefore || a.index - b.index);
   const results: CheckProbe[] = new Array(plan.length);
   const t0 = performance.now();
   let next = 0;
   let done = 0;
   const worker = async (): Promise<void> => {
-    while (next < plan.length) {
-      const index = next++;
+    while (next < order.length) {
+      const { index, notBefore } = order[next++]!;
       const p = plan[index]!;
-      // Staggered starts: the i-th probe starts no earlier than i × stagger after the first.
-      await sleep(Math.max(0, index * stagger - (performance.now() - t0)), deadline.signal).catch(() => undefined);
+      await sleep(Math.max(0, notBefore - (performance.now() - t0)), deadline.signal).catch(() => undefined);
       progress({ type: 'probe-start', probe: { id: p.id, purpose: p.purpose, protocol: p.protocol, host: p.host, port: p.port } });
       const result = await probes[p.protocol](
         { host: p.host, port: p.port },
@@ -259,7 +254,7 @@ async function runPlan(
           ...(options.allowPlaintextAuth ? { allowPlaintextAuth: true } : {}),
         },
       );
-      const { options: _ignored, ...rest } = p;
+      const { options: _options, server: _server, ...rest } = p;
       results[index] = { ...rest, result };
       done++;
       progress({

@@ -9,8 +9,9 @@ import { renderReport } from '../report/render-text.js';
 import { EXIT, colors, parsePositiveInt, promptSecret, readSecretFromStdin, type Io } from './io.js';
 import { readCa } from './probe.js';
 
-/** The environment variable `check` reads the password from. */
-export const PASSWORD_ENV = 'MAILDOCTOR_PASSWORD';
+import { PASSWORD_ENV } from '../check/defaults.js';
+
+export { PASSWORD_ENV };
 
 export interface CheckCommandOptions {
   user?: string;

@@ -2,10 +2,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { MaildoctorError, UsageError } from '../lib/errors.js';
 import { PROTOCOLS } from '../probes/index.js';
 import { EXIT, parsePositiveInt, processIo, type Io } from './io.js';
-import { checkCommand, PASSWORD_ENV, type CheckCommandOptions } from './check.js';
-import { probeCommand, type ProbeCommandOptions } from './probe.js';
-import { discoverCommand, networkCommand } from './discover.js';
-import { DEFAULT_CONTROLS, DEFAULT_RELAY_RECIPIENT } from '../check/check.js';
+import type { CheckCommandOptions } from './check.js';
+import type { ProbeCommandOptions } from './probe.js';
+import type { AgentCommandOptions } from './agent.js';
+import { DEFAULT_CONTROLS, DEFAULT_RELAY_RECIPIENT, PASSWORD_ENV } from '../check/defaults.js';
 
 const EXIT_HELP = `
 Exit codes:
@@ -17,6 +17,9 @@ Exit codes:
 Passwords are never taken from the command line: use --password-env VAR or --password-stdin.`;
 
 /**
+ * Commands are imported when they run, so that `maildoctor check` does not load the agent's logging and
+ * metrics libraries (start-up time is part of every check).
+ *
  * The CLI: argv parsed once, commands return an exit code or throw, and this is the one place that maps
  * errors to exit codes (changesets' shape). It never calls process.exit.
  */
@@ -56,7 +59,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('--no-progress', 'no live progress line on the terminal')
     .addHelpText('after', EXIT_HELP)
     .action(async (address: string, opts: CheckCommandOptions) => {
-      exitCode = await checkCommand(address, opts, io);
+      exitCode = await (await import('./check.js')).checkCommand(address, opts, io);
     });
 
   program
@@ -69,7 +72,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('--json', 'print the result as JSON')
     .addHelpText('after', EXIT_HELP)
     .action(async (address: string, opts: { dns?: string; ca?: string; timeout?: number; json?: boolean }) => {
-      exitCode = await discoverCommand(address, opts, io);
+      exitCode = await (await import('./discover.js')).discoverCommand(address, opts, io);
     });
 
   program
@@ -80,7 +83,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('--json', 'print the result as JSON')
     .addHelpText('after', EXIT_HELP)
     .action(async (opts: { dns?: string; echoUrl?: string; json?: boolean }) => {
-      exitCode = await networkCommand(opts, io);
+      exitCode = await (await import('./discover.js')).networkCommand(opts, io);
     });
 
   program
@@ -101,7 +104,16 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('--json', 'print the full result as JSON')
     .addHelpText('after', EXIT_HELP)
     .action(async (protocol: string, hostPort: string, opts: ProbeCommandOptions) => {
-      exitCode = await probeCommand(protocol, hostPort, opts, io);
+      exitCode = await (await import('./probe.js')).probeCommand(protocol, hostPort, opts, io);
+    });
+
+  program
+    .command('agent')
+    .description('keep watching: re-check every account when the network changes, alert when mail breaks, recovers or needs new settings (docs/agent.md)')
+    .option('--config <file>', 'agent config file (JSON; default: agent.json in the user config directory, e.g. ~/.config/maildoctor/)')
+    .addHelpText('after', `${EXIT_HELP}\n\nSignals: SIGHUP reloads the config and re-checks; SIGTERM or SIGINT stops cleanly (exit 0).`)
+    .action(async (opts: AgentCommandOptions) => {
+      exitCode = await (await import('./agent.js')).agentCommand(opts, io);
     });
 
   try {

@@ -12,7 +12,7 @@ export const DEFAULT_ISPDB_BASE_URL = 'https://autoconfig.thunderbird.net/v1.1';
 export const AUTOCONFIG_MAX_BYTES = 64 * 1024;
 
 export interface AutoconfigContext {
-  dispatcher: Dispatcher;
+  dispatcher: Dispatcher | Promise<Dispatcher>;
   signal: AbortSignal;
   /** Ports of the two autoconfig URLs; the defaults are the scheme's. */
   ports?: { http?: number; https?: number };

@@ -72,7 +72,7 @@ export async function createContext(
   }
   const httpTimeoutMs = options.httpTimeoutMs ?? HTTP_REQUEST_TIMEOUT_MS;
   let own: ReturnType<typeof createAgent> | undefined;
-  const dispatcher: Dispatcher =
+  const dispatcher: Dispatcher | Promise<Dispatcher> =
     options.dispatcher ?? (own = createAgent({ ...(options.ca !== undefined ? { ca: options.ca } : {}), lookup: lookupThrough(resolveHost) }));
   return {
     dns,
@@ -91,7 +91,7 @@ export async function createContext(
     signal,
     close: async () => {
       // destroy, not close: a request the deadline abandoned must not keep discovery waiting.
-      await own?.destroy().catch(() => undefined);
+      await own?.then((agent) => agent.destroy()).catch(() => undefined);
     },
   };
 }

@@ -1,7 +1,7 @@
 import * as dnsErrors from 'node:dns';
 import { secureContextFor } from '../lib/tls.js';
 import type { LookupFunction } from 'node:net';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { MaildoctorError } from '../lib/errors.js';
 import type { ErrorCode } from '../lib/codes.js';
 import type { AddressFacts, DiscoveryError, HttpAttempt } from './types.js';
@@ -34,7 +34,18 @@ export interface AgentOptions {
  * appended to Node's bundled roots (a bare `ca` would replace them) in a secure context built once per CA set,
  * and nothing sets rejectUnauthorized.
  */
-export function createAgent(options: AgentOptions = {}): Agent {
+let undici: Promise<typeof import('undici')> | undefined;
+
+/**
+ * undici is loaded on first use: importing it costs ~50 ms of start-up, which every check would otherwise pay
+ * before its first DNS query. Started when discovery starts, it loads while DNS answers come in.
+ */
+export function loadUndici(): Promise<typeof import('undici')> {
+  return (undici ??= import('undici'));
+}
+
+export async function createAgent(options: AgentOptions = {}): Promise<Agent> {
+  const { Agent } = await loadUndici();
   const extra = options.ca === undefined ? [] : Array.isArray(options.ca) ? options.ca : [options.ca];
   return new Agent({
     connect: {
@@ -77,7 +88,8 @@ export function lookupThrough(resolve: (host: string) => Promise<AddressFacts>):
 }
 
 export interface FetchOptions {
-  dispatcher: Dispatcher;
+  /** A dispatcher, or the promise of one (the built-in Agent is created while undici loads). */
+  dispatcher: Dispatcher | Promise<Dispatcher>;
   signal: AbortSignal;
   maxBytes?: number;
   timeoutMs?: number;
@@ -178,9 +190,10 @@ export async function fetchSmall(url: string, options: FetchOptions): Promise<Fe
     for (let hop = 0; ; hop++) {
       const u = new URL(current);
       if (u.protocol === 'http:') insecure = true;
+      const [{ request }, dispatcher] = await Promise.all([loadUndici(), options.dispatcher]);
       const res = await request(current, {
         method: 'GET',
-        dispatcher: options.dispatcher,
+        dispatcher,
         signal: controller.signal,
         headers: { accept: options.accept ?? 'application/xml, text/xml;q=0.9, */*;q=0.1', 'user-agent': 'maildoctor' },
       });

@@ -1,0 +1,28 @@
+/**
+ * The check's defaults, in a module with no imports so that the CLI can show them in --help without loading
+ * the whole library.
+ */
+
+/** Whole check: discovery, network identity and every probe. */
+export const CHECK_TIMEOUT_MS = 45_000;
+/** One probe (connect, TLS, greeting, login, relay test, quit). A dropped port costs the connect cap, not this. */
+export const CHECK_PROBE_TIMEOUT_MS = 12_000;
+/** A filtered port answers nothing: 4 s is plenty for a live server on any continent, and bounds a blocked check. */
+export const CHECK_CONNECT_TIMEOUT_MS = 4_000;
+/** Between two probe starts to the same server, so that no server sees a burst of connections from one client. */
+export const STAGGER_MS = 10;
+/** Probes in flight at once; servers rate-limit connections per client (Postfix anvil, Dovecot's per-IP cap). */
+export const MAX_CONCURRENT_PROBES = 12;
+/** Hosts tried per role, best first. */
+export const MAX_HOSTS_PER_ROLE = 3;
+/** RFC 2606 reserves example.net: a recipient no real server is "local" for, so accepting it is relaying. */
+export const DEFAULT_RELAY_RECIPIENT = 'maildoctor-relay-test@example.net';
+
+/**
+ * Well-known endpoints that answer on the mail ports from any unfiltered network: if they fail too, the
+ * network is blocking the port. Only TCP connects are made to them, nothing is sent.
+ */
+export const DEFAULT_CONTROLS = ['gmail-smtp-in.l.google.com:25', 'smtp.gmail.com:465', 'smtp.gmail.com:587', 'imap.gmail.com:993'];
+
+/** The environment variable `maildoctor check` reads the password from. */
+export const PASSWORD_ENV = 'MAILDOCTOR_PASSWORD';
