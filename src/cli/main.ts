@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { MaildoctorError, UsageError } from '../lib/errors.js';
+import { isMaildoctorError, isUsageError, UsageError } from '../lib/errors.js';
 import { PROTOCOLS } from '../probes/index.js';
 import { EXIT, parsePositiveInt, processIo, type Io } from './io.js';
 import type { CheckCommandOptions } from './check.js';
@@ -131,11 +131,11 @@ export function exitCodeFor(err: unknown, io: Io): number {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK;
     return EXIT.USAGE;
   }
-  if (err instanceof UsageError) {
+  if (isUsageError(err)) {
     io.stderr.write(`maildoctor: ${err.message}\n`);
     return EXIT.USAGE;
   }
-  if (err instanceof MaildoctorError) {
+  if (isMaildoctorError(err)) {
     io.stderr.write(`maildoctor: ${err.code}: ${err.message}\n`);
     return EXIT.PROBLEMS;
   }

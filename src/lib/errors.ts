@@ -24,6 +24,14 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/**
+ * By class or by name: a second copy of this module (two installed versions of maildoctor, or a test runner
+ * that loads one graph as CommonJS and another as ESM) makes `instanceof` fail for the same error.
+ */
 export function isMaildoctorError(err: unknown): err is MaildoctorError {
-  return err instanceof MaildoctorError;
+  return err instanceof MaildoctorError || (err instanceof Error && err.name === 'MaildoctorError' && typeof (err as MaildoctorError).code === 'string');
+}
+
+export function isUsageError(err: unknown): err is UsageError {
+  return err instanceof UsageError || (err instanceof Error && err.name === 'UsageError');
 }
