@@ -41,3 +41,19 @@ export { renderReport, plainColors, type Colors, type RenderOptions } from './re
 export { clientConfigXml } from './report/client-config-xml.js';
 export type { CheckFacts, CheckProbe, CheckReport, Finding, Recommendation, Setting, Severity, ProbePurpose } from './report/types.js';
 export { REPORT_SCHEMA_VERSION } from './report/types.js';
+
+// The agent: watches the network, re-checks, remembers per network, alerts (docs/agent.md).
+export {
+  startAgent,
+  validateAgentConfig,
+  loadAgentConfig,
+  ConfigError,
+  ManualClock,
+  defaultStateDir,
+  type AgentConfig,
+  type AgentDeps,
+  type AgentHandle,
+  type Alert,
+  type AccountSummary,
+  type Clock,
+} from './agent/index.js';

@@ -1,0 +1,487 @@
+/**
+ * The agent's config file: JSON, validated field by field. Every mistake is reported with the path of the bad
+ * field (`accounts[1].passwordEnv: …`), all at once, as a {@link ConfigError} (a UsageError: exit code 2).
+ * Passwords are never read from the file itself: an account names an environment variable or a secret file.
+ * The format is documented in docs/agent.md.
+ */
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseAddress } from '../discovery/address.js';
+import { UsageError } from '../lib/errors.js';
+import { defaultStateDir } from './paths.js';
+
+/** Fingerprint poll: reads /proc and getifaddrs only, so every 2 s costs next to nothing. */
+export const DEFAULT_POLL_MS = 2_000;
+/** A change must hold this long: Wi-Fi roaming and DHCP renewals flap for about a second. */
+export const DEFAULT_DEBOUNCE_MS = 1_500;
+/** Re-check on an unchanged network: servers and certificates change too. */
+export const DEFAULT_RECHECK_MS = 15 * 60_000;
+/** Local only: the metrics say which servers you use. */
+export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9877';
+/** One webhook POST, connect to last byte. */
+export const DEFAULT_WEBHOOK_TIMEOUT_MS = 5_000;
+/** Retries after the first attempt of one alert's POST. */
+export const DEFAULT_WEBHOOK_RETRIES = 5;
+/** First retry delay; doubles up to the maximum. */
+export const DEFAULT_WEBHOOK_MIN_BACKOFF_MS = 1_000;
+export const DEFAULT_WEBHOOK_MAX_BACKOFF_MS = 60_000;
+/** Alerts waiting for a slow or dead webhook; the oldest is dropped past this. */
+export const DEFAULT_NOTIFY_QUEUE = 100;
+/** An alert command that runs longer is killed. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
+/** A secret file larger than this is not a password file. */
+const MAX_SECRET_FILE_BYTES = 4_096;
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+/** One mailbox to watch. */
+export interface AccountConfig {
+  address: string;
+  /** Login name. @default the address, when a password source is given */
+  user?: string;
+  /** Environment variable holding the password. */
+  passwordEnv?: string;
+  /** File whose first line is the password (keep it mode 0600). */
+  passwordFile?: string;
+  /** Resolvers (`HOST[:PORT]`) instead of the network's. Usually left out: the point is to use the network's. */
+  dns?: string[];
+  /** PEM file of extra trusted CAs. */
+  ca?: string;
+  /** Control endpoints `HOST[:PORT]`; overrides the top-level `controls`. */
+  controls?: string[];
+  relayRecipient?: string;
+  allowPlaintextAuth?: boolean;
+  /** Deadline of one check. @default 45000 */
+  timeoutMs?: number;
+  /** Ask the ISP settings database: true, false, or a base URL. @default true */
+  ispdb?: boolean | string;
+  /** HTTPS URL answering with the public address (off unless set). */
+  echoUrl?: string;
+  /** Probe the current network's own SMTP servers (the hybrid option). @default true */
+  probeNetworkSmtp?: boolean;
+}
+
+export interface LogConfig {
+  /** Log to standard output. @default true */
+  console: boolean;
+  /** JSON lines on the console instead of text. @default false */
+  json: boolean;
+  /** Also append JSON lines to this file. */
+  file?: string;
+  /** @default 'info' */
+  level: LogLevel;
+}
+
+export interface WebhookConfig {
+  url: string;
+  timeoutMs: number;
+  retries: number;
+  minBackoffMs: number;
+  maxBackoffMs: number;
+  queueSize: number;
+  /** Extra request headers (not secrets: the file is not a secret store). */
+  headers: Record<string, string>;
+}
+
+export interface CommandConfig {
+  /** Program and arguments, run without a shell; the alert comes on stdin (JSON) and in MAILDOCTOR_ALERT_* variables. */
+  argv: string[];
+  timeoutMs: number;
+}
+
+/** The validated config, every default filled in and every path absolute. */
+export interface AgentConfig {
+  accounts: AccountConfig[];
+  intervals: { pollMs: number; debounceMs: number; recheckMs: number };
+  stateDir: string;
+  /** Default control endpoints of every account; absent means the check's defaults. */
+  controls?: string[];
+  /** Watch OS network events (Linux `ip monitor`, macOS `route monitor`) on top of polling. @default true */
+  networkEvents: boolean;
+  notifiers: {
+    log: LogConfig;
+    webhook?: WebhookConfig;
+    /** Desktop notifications (notify-send, osascript) where available. @default true */
+    desktop: boolean;
+    command?: CommandConfig;
+  };
+  /** `listen`: `HOST:PORT` of /metrics and /healthz, or false. `control`: POST /-/reload and /-/check. */
+  metrics: { listen: string | false; control: boolean };
+}
+
+export interface ConfigIssue {
+  /** `accounts[0].passwordEnv`; empty for the document itself. */
+  path: string;
+  message: string;
+}
+
+/** A config file that is not valid: every issue, with the path of its field. */
+export class ConfigError extends UsageError {
+  constructor(
+    readonly source: string,
+    readonly issues: ConfigIssue[],
+  ) {
+    super(`${source}: ${issues.length === 1 ? '' : `${issues.length} problems:\n  `}${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('\n  ')}`);
+  }
+}
+
+export interface ValidateOptions {
+  /** Named in error messages. @default 'config' */
+  source: string;
+  /** Relative paths are relative to this (the config file's directory). @default process.cwd() */
+  baseDir: string;
+  /** `~/` in paths. @default os.homedir() */
+  home: string;
+  /** Default of `stateDir`. @default defaultStateDir() */
+  defaultStateDir: string;
+}
+
+type Json = Record<string, unknown>;
+
+class Checker {
+  readonly issues: ConfigIssue[] = [];
+  constructor(private readonly opts: ValidateOptions) {}
+
+  fail(p: string, message: string): undefined {
+    this.issues.push({ path: p, message });
+    return undefined;
+  }
+
+  object(v: unknown, p: string, allowed: readonly string[]): Json | undefined {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return this.fail(p, `must be an object, got ${kind(v)}`);
+    for (const k of Object.keys(v)) {
+      if (!allowed.includes(k)) this.fail(join(p, k), `unknown field (expected one of: ${allowed.join(', ')})`);
+    }
+    return v as Json;
+  }
+
+  string(v: unknown, p: string, test?: (s: string) => string | undefined): string | undefined {
+    if (typeof v !== 'string' || v.trim() === '') return this.fail(p, `must be a non-empty string, got ${kind(v)}`);
+    const why = test?.(v);
+    return why ? this.fail(p, why) : v;
+  }
+
+  boolean(v: unknown, p: string): boolean | undefined {
+    return typeof v === 'boolean' ? v : this.fail(p, `must be true or false, got ${kind(v)}`);
+  }
+
+  int(v: unknown, p: string, min: number, max: number): number | undefined {
+    if (typeof v !== 'number' || !Number.isInteger(v)) return this.fail(p, `must be a whole number, got ${kind(v)}`);
+    if (v < min || v > max) return this.fail(p, `must be between ${min} and ${max}, got ${v}`);
+    return v;
+  }
+
+  strings(v: unknown, p: string, test?: (s: string) => string | undefined, allowEmpty = true): string[] | undefined {
+    if (!Array.isArray(v)) return this.fail(p, `must be an array of strings, got ${kind(v)}`);
+    if (!allowEmpty && v.length === 0) return this.fail(p, 'must not be empty');
+    const out = v.map((x, i) => this.string(x, `${p}[${i}]`, test));
+    return out.every((x): x is string => x !== undefined) ? out : undefined;
+  }
+
+  /** A file path: `~/` expanded, relative paths against the config file's directory. */
+  filePath(v: unknown, p: string): string | undefined {
+    const s = this.string(v, p);
+    if (s === undefined) return undefined;
+    if (s === '~' || s.startsWith('~/')) return path.join(this.opts.home, s.slice(1));
+    return path.resolve(this.opts.baseDir, s);
+  }
+}
+
+function kind(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
+}
+
+function join(p: string, k: string): string {
+  return p ? `${p}.${k}` : k;
+}
+
+/** `HOST:PORT` with a numeric port (IPv6 in brackets). */
+export function parseListen(spec: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(spec.trim());
+  if (!m) return undefined;
+  const port = Number(m[3]);
+  if (port > 65_535) return undefined;
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const HOST_PORT = /^\[?[^\s/@\]]+\]?(?::\d{1,5})?$/;
+const ACCOUNT_FIELDS = ['address', 'user', 'passwordEnv', 'passwordFile', 'password', 'dns', 'ca', 'controls', 'relayRecipient', 'allowPlaintextAuth', 'timeoutMs', 'ispdb', 'echoUrl', 'probeNetworkSmtp'] as const;
+
+function httpUrl(s: string, schemes: string[]): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    return 'must be a URL';
+  }
+  return schemes.includes(u.protocol) ? undefined : `must be a ${schemes.map((x) => x.slice(0, -1)).join(' or ')} URL, got ${u.protocol}`;
+}
+
+function account(c: Checker, v: unknown, p: string): AccountConfig | undefined {
+  const o = c.object(v, p, ACCOUNT_FIELDS);
+  if (!o) return undefined;
+  const out: Partial<AccountConfig> = {};
+  if (o.address === undefined) c.fail(join(p, 'address'), 'is required');
+  else {
+    const a = c.string(o.address, join(p, 'address'), (s) => {
+      try {
+        parseAddress(s);
+        return undefined;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    });
+    if (a) out.address = a.trim();
+  }
+  if ('password' in o) {
+    c.fail(join(p, 'password'), 'passwords are never read from the config file: use passwordEnv (an environment variable) or passwordFile (a file readable only by you)');
+  }
+  if (o.passwordEnv !== undefined && o.passwordFile !== undefined) c.fail(p, 'give passwordEnv or passwordFile, not both');
+  if (o.passwordEnv !== undefined) {
+    const e = c.string(o.passwordEnv, join(p, 'passwordEnv'), (s) => (ENV_NAME.test(s) ? undefined : 'must be an environment variable name (letters, digits, _)'));
+    if (e) out.passwordEnv = e;
+  }
+  if (o.passwordFile !== undefined) {
+    const f = c.filePath(o.passwordFile, join(p, 'passwordFile'));
+    if (f) out.passwordFile = f;
+  }
+  if (o.user !== undefined) {
+    const u = c.string(o.user, join(p, 'user'), (s) => (/[\r\n\0]/.test(s) ? 'must be one line' : undefined));
+    if (u) out.user = u;
+    if (o.passwordEnv === undefined && o.passwordFile === undefined) c.fail(join(p, 'user'), 'needs passwordEnv or passwordFile (without a password, leave the user out: logins are then not tested)');
+  } else if (out.address && (out.passwordEnv || out.passwordFile)) {
+    out.user = out.address;
+  }
+  if (o.dns !== undefined) {
+    const d = c.strings(o.dns, join(p, 'dns'), (s) => (HOST_PORT.test(s.trim()) ? undefined : 'must be HOST[:PORT]'), false);
+    if (d) out.dns = d;
+  }
+  if (o.ca !== undefined) {
+    const f = c.filePath(o.ca, join(p, 'ca'));
+    if (f) out.ca = f;
+  }
+  if (o.controls !== undefined) {
+    const d = c.strings(o.controls, join(p, 'controls'), (s) => (HOST_PORT.test(s.trim()) ? undefined : 'must be HOST[:PORT]'));
+    if (d) out.controls = d;
+  }
+  if (o.relayRecipient !== undefined) {
+    const r = c.string(o.relayRecipient, join(p, 'relayRecipient'), (s) => (/^[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+$/.test(s) ? undefined : 'must be an e-mail address'));
+    if (r) out.relayRecipient = r;
+  }
+  if (o.allowPlaintextAuth !== undefined) {
+    const b = c.boolean(o.allowPlaintextAuth, join(p, 'allowPlaintextAuth'));
+    if (b !== undefined) out.allowPlaintextAuth = b;
+  }
+  if (o.timeoutMs !== undefined) {
+    const n = c.int(o.timeoutMs, join(p, 'timeoutMs'), 1_000, 600_000);
+    if (n !== undefined) out.timeoutMs = n;
+  }
+  if (o.ispdb !== undefined) {
+    if (typeof o.ispdb === 'boolean') out.ispdb = o.ispdb;
+    else {
+      const u = c.string(o.ispdb, join(p, 'ispdb'), (s) => httpUrl(s, ['https:', 'http:']));
+      if (u) out.ispdb = u;
+    }
+  }
+  if (o.echoUrl !== undefined) {
+    const u = c.string(o.echoUrl, join(p, 'echoUrl'), (s) => httpUrl(s, ['https:']));
+    if (u) out.echoUrl = u;
+  }
+  if (o.probeNetworkSmtp !== undefined) {
+    const b = c.boolean(o.probeNetworkSmtp, join(p, 'probeNetworkSmtp'));
+    if (b !== undefined) out.probeNetworkSmtp = b;
+  }
+  return out.address ? (out as AccountConfig) : undefined;
+}
+
+/**
+ * Validate a parsed config document and fill in the defaults. Idempotent: a validated config validates to
+ * itself. Throws {@link ConfigError} listing every bad field.
+ */
+export function validateAgentConfig(input: unknown, options: Partial<ValidateOptions> = {}): AgentConfig {
+  const opts: ValidateOptions = {
+    source: options.source ?? 'config',
+    baseDir: options.baseDir ?? process.cwd(),
+    home: options.home ?? os.homedir(),
+    defaultStateDir: options.defaultStateDir ?? defaultStateDir(),
+  };
+  const c = new Checker(opts);
+  const root = c.object(input, '', ['$schema', 'accounts', 'intervals', 'stateDir', 'controls', 'networkEvents', 'notifiers', 'metrics']);
+  if (!root) throw new ConfigError(opts.source, c.issues);
+
+  const accounts: AccountConfig[] = [];
+  if (!Array.isArray(root.accounts) || root.accounts.length === 0) c.fail('accounts', `must be a non-empty array of accounts, got ${kind(root.accounts)}`);
+  else {
+    root.accounts.forEach((a, i) => {
+      const acc = account(c, a, `accounts[${i}]`);
+      if (!acc) return;
+      if (accounts.some((x) => x.address.toLowerCase() === acc.address.toLowerCase())) c.fail(`accounts[${i}].address`, `${acc.address} is listed twice`);
+      else accounts.push(acc);
+    });
+  }
+
+  const intervals = { pollMs: DEFAULT_POLL_MS, debounceMs: DEFAULT_DEBOUNCE_MS, recheckMs: DEFAULT_RECHECK_MS };
+  if (root.intervals !== undefined) {
+    const o = c.object(root.intervals, 'intervals', ['pollMs', 'debounceMs', 'recheckMs']);
+    if (o) {
+      if (o.pollMs !== undefined) intervals.pollMs = c.int(o.pollMs, 'intervals.pollMs', 100, 3_600_000) ?? intervals.pollMs;
+      if (o.debounceMs !== undefined) intervals.debounceMs = c.int(o.debounceMs, 'intervals.debounceMs', 0, 600_000) ?? intervals.debounceMs;
+      // 0 turns scheduled re-checks off; otherwise at least a second, so a typo cannot hammer the servers.
+      if (o.recheckMs !== undefined) {
+        const r = c.int(o.recheckMs, 'intervals.recheckMs', 0, 7 * 86_400_000);
+        if (r !== undefined && r > 0 && r < 1_000) c.fail('intervals.recheckMs', `must be 0 (off) or at least 1000, got ${r}`);
+        else if (r !== undefined) intervals.recheckMs = r;
+      }
+    }
+  }
+
+  const stateDir = root.stateDir === undefined ? opts.defaultStateDir : (c.filePath(root.stateDir, 'stateDir') ?? opts.defaultStateDir);
+  let controls: string[] | undefined;
+  if (root.controls !== undefined) controls = c.strings(root.controls, 'controls', (s) => (HOST_PORT.test(s.trim()) ? undefined : 'must be HOST[:PORT]'));
+  const networkEvents = root.networkEvents === undefined ? true : (c.boolean(root.networkEvents, 'networkEvents') ?? true);
+
+  const log: LogConfig = { console: true, json: false, level: 'info' };
+  let webhook: WebhookConfig | undefined;
+  let desktop = true;
+  let command: CommandConfig | undefined;
+  if (root.notifiers !== undefined) {
+    const n = c.object(root.notifiers, 'notifiers', ['log', 'webhook', 'desktop', 'command']);
+    if (n?.log !== undefined) {
+      const o = c.object(n.log, 'notifiers.log', ['console', 'json', 'file', 'level']);
+      if (o) {
+        if (o.console !== undefined) log.console = c.boolean(o.console, 'notifiers.log.console') ?? true;
+        if (o.json !== undefined) log.json = c.boolean(o.json, 'notifiers.log.json') ?? false;
+        if (o.file !== undefined) {
+          const f = c.filePath(o.file, 'notifiers.log.file');
+          if (f) log.file = f;
+        }
+        if (o.level !== undefined) {
+          const l = c.string(o.level, 'notifiers.log.level', (s) => (['error', 'warn', 'info', 'debug'].includes(s) ? undefined : 'must be error, warn, info or debug'));
+          if (l) log.level = l as LogLevel;
+        }
+      }
+    }
+    if (n?.webhook !== undefined) {
+      const o = c.object(n.webhook, 'notifiers.webhook', ['url', 'timeoutMs', 'retries', 'minBackoffMs', 'maxBackoffMs', 'queueSize', 'headers']);
+      if (o) {
+        const url = o.url === undefined ? c.fail('notifiers.webhook.url', 'is required') : c.string(o.url, 'notifiers.webhook.url', (s) => httpUrl(s, ['https:', 'http:']));
+        const w: WebhookConfig = {
+          url: url ?? '',
+          timeoutMs: o.timeoutMs === undefined ? DEFAULT_WEBHOOK_TIMEOUT_MS : (c.int(o.timeoutMs, 'notifiers.webhook.timeoutMs', 100, 300_000) ?? 0),
+          retries: o.retries === undefined ? DEFAULT_WEBHOOK_RETRIES : (c.int(o.retries, 'notifiers.webhook.retries', 0, 20) ?? 0),
+          minBackoffMs: o.minBackoffMs === undefined ? DEFAULT_WEBHOOK_MIN_BACKOFF_MS : (c.int(o.minBackoffMs, 'notifiers.webhook.minBackoffMs', 0, 3_600_000) ?? 0),
+          maxBackoffMs: o.maxBackoffMs === undefined ? DEFAULT_WEBHOOK_MAX_BACKOFF_MS : (c.int(o.maxBackoffMs, 'notifiers.webhook.maxBackoffMs', 0, 3_600_000) ?? 0),
+          queueSize: o.queueSize === undefined ? DEFAULT_NOTIFY_QUEUE : (c.int(o.queueSize, 'notifiers.webhook.queueSize', 1, 10_000) ?? 1),
+          headers: {},
+        };
+        if (w.maxBackoffMs < w.minBackoffMs) c.fail('notifiers.webhook.maxBackoffMs', `must be at least minBackoffMs (${w.minBackoffMs})`);
+        if (o.headers !== undefined) {
+          const h = c.object(o.headers, 'notifiers.webhook.headers', Object.keys(o.headers ?? {}));
+          for (const [k, v] of Object.entries(h ?? {})) {
+            if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(k)) c.fail(`notifiers.webhook.headers.${k}`, 'is not a valid header name');
+            const s = c.string(v, `notifiers.webhook.headers.${k}`, (x) => (/[\r\n\0]/.test(x) ? 'must be one line' : undefined));
+            if (s) w.headers[k] = s;
+          }
+        }
+        webhook = w;
+      }
+    }
+    if (n?.desktop !== undefined) desktop = c.boolean(n.desktop, 'notifiers.desktop') ?? true;
+    if (n?.command !== undefined) {
+      const o = c.object(n.command, 'notifiers.command', ['argv', 'timeoutMs']);
+      if (o) {
+        const argv = o.argv === undefined ? c.fail('notifiers.command.argv', 'is required') : c.strings(o.argv, 'notifiers.command.argv', undefined, false);
+        const timeoutMs = o.timeoutMs === undefined ? DEFAULT_COMMAND_TIMEOUT_MS : c.int(o.timeoutMs, 'notifiers.command.timeoutMs', 100, 600_000);
+        if (argv && timeoutMs !== undefined) command = { argv, timeoutMs };
+      }
+    }
+  }
+
+  const metrics: AgentConfig['metrics'] = { listen: DEFAULT_METRICS_LISTEN, control: false };
+  if (root.metrics !== undefined) {
+    const o = c.object(root.metrics, 'metrics', ['listen', 'control']);
+    if (o?.listen !== undefined) {
+      if (o.listen === false) metrics.listen = false;
+      else {
+        const l = c.string(o.listen, 'metrics.listen', (s) => (parseListen(s) ? undefined : 'must be HOST:PORT (e.g. 127.0.0.1:9877), or false'));
+        if (l) metrics.listen = l;
+      }
+    }
+    if (o?.control !== undefined) metrics.control = c.boolean(o.control, 'metrics.control') ?? false;
+  }
+
+  if (c.issues.length) throw new ConfigError(opts.source, c.issues);
+  return {
+    accounts,
+    intervals,
+    stateDir,
+    ...(controls ? { controls } : {}),
+    networkEvents,
+    notifiers: { log, ...(webhook ? { webhook } : {}), desktop, ...(command ? { command } : {}) },
+    metrics,
+  };
+}
+
+/** Read, parse and validate a config file; paths in it are relative to its directory. */
+export async function loadAgentConfig(file: string, options: Partial<Omit<ValidateOptions, 'source' | 'baseDir'>> = {}): Promise<AgentConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read the agent config ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(file, [{ path: '', message: `not valid JSON: ${(err as Error).message}` }]);
+  }
+  return validateAgentConfig(doc, { ...options, source: file, baseDir: path.dirname(path.resolve(file)) });
+}
+
+/** Raised when an account's password cannot be had (variable unset, file unreadable). Never carries the secret. */
+export class SecretUnavailableError extends UsageError {}
+
+/** The account's password from its environment variable or secret file; undefined when it has none. */
+export async function readAccountPassword(
+  acc: AccountConfig,
+  env: NodeJS.ProcessEnv,
+  read: (file: string) => Promise<Buffer> = (f) => readFile(f),
+): Promise<string | undefined> {
+  if (acc.passwordEnv) {
+    const v = env[acc.passwordEnv];
+    if (v === undefined || v === '') throw new SecretUnavailableError(`${acc.address}: environment variable ${acc.passwordEnv} is not set or empty`);
+    return v;
+  }
+  if (acc.passwordFile) {
+    let buf: Buffer;
+    try {
+      buf = await read(acc.passwordFile);
+    } catch (err) {
+      throw new SecretUnavailableError(`${acc.address}: cannot read password file ${acc.passwordFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+    if (buf.length > MAX_SECRET_FILE_BYTES) throw new SecretUnavailableError(`${acc.address}: password file ${acc.passwordFile} is larger than ${MAX_SECRET_FILE_BYTES} bytes`);
+    const line = buf.toString('utf8').split(/\r?\n/)[0] ?? '';
+    if (line === '') throw new SecretUnavailableError(`${acc.address}: password file ${acc.passwordFile} is empty`);
+    return line;
+  }
+  return undefined;
+}
+
+/** Every account's password can be had now (the CLI checks this at start-up and on reload). */
+export async function checkSecrets(config: AgentConfig, env: NodeJS.ProcessEnv): Promise<void> {
+  const issues: ConfigIssue[] = [];
+  for (const [i, acc] of config.accounts.entries()) {
+    try {
+      await readAccountPassword(acc, env);
+    } catch (err) {
+      issues.push({ path: `accounts[${i}].${acc.passwordEnv ? 'passwordEnv' : 'passwordFile'}`, message: (err as Error).message });
+    }
+  }
+  if (issues.length) throw new ConfigError('config', issues);
+}
