@@ -13,7 +13,7 @@ import { resolveResolverSpecs, systemResolvers } from '../discovery/resolvers.js
 import type { DiscoverOptions, ServerCandidate } from '../discovery/types.js';
 import { Deadline, sleep } from '../lib/deadline.js';
 import { UsageError } from '../lib/errors.js';
-import type { Credentials, PhaseTimeouts, ProbeOptions, Protocol, Security } from '../lib/types.js';
+import type { Credentials, PhaseTimeouts, ProbeOptions, Protocol } from '../lib/types.js';
 import { probes } from '../probes/index.js';
 import { buildReport } from '../report/index.js';
 import type { CheckFacts, CheckProbe, CheckReport, ProbePurpose } from '../report/types.js';
@@ -63,21 +63,12 @@ export interface CheckOptions {
   probeNetworkSmtp: boolean;
 }
 
-interface PlannedProbe {
-  id: string;
-  purpose: ProbePurpose;
-  role: CheckProbe['role'];
-  protocol: Protocol;
-  host: string;
-  port: number;
-  security: Security;
-  withAuth: boolean;
-  relayTest: boolean;
-  sources: CheckProbe['sources'];
+/** A probe before it runs: the report's CheckProbe without its result, plus how to run it. */
+type PlannedProbe = Omit<CheckProbe, 'result'> & {
   options: Partial<ProbeOptions>;
   /** The server this probe loads: its first known address, else its name. Starts are staggered per server. */
   server: string;
-}
+};
 
 export async function check(address: string, options: Partial<CheckOptions> = {}): Promise<CheckReport> {
   const parsed = parseAddress(address); // UsageError on malformed input

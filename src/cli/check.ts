@@ -6,8 +6,7 @@ import { sendTestMessage } from '../check/send-test.js';
 import { reportExitCode } from '../report/index.js';
 import { clientConfigXml } from '../report/client-config-xml.js';
 import { renderReport } from '../report/render-text.js';
-import { EXIT, colors, parsePositiveInt, promptSecret, readSecretFromStdin, type Io } from './io.js';
-import { readCa } from './probe.js';
+import { EXIT, colors, parsePositiveInt, promptSecret, readCaFile, readSecretFromStdin, type Io } from './io.js';
 
 import { PASSWORD_ENV } from '../check/defaults.js';
 
@@ -39,7 +38,7 @@ export async function checkCommand(address: string, opts: CheckCommandOptions, i
   else if (opts.user) io.stderr.write(`maildoctor: no password (set ${PASSWORD_ENV}, use --password-stdin, or run on a terminal to be asked): logins will not be tested\n`);
   if (opts.allowPlaintextAuth) options.allowPlaintextAuth = true;
   if (opts.dns?.length) options.dns = opts.dns;
-  if (opts.ca) options.ca = await readCa(opts.ca);
+  if (opts.ca) options.ca = await readCaFile(opts.ca);
   if (opts.relayRcpt) options.relayRecipient = opts.relayRcpt;
   if (opts.controls === false) options.controls = [];
   else if (opts.control?.length) options.controls = opts.control;

@@ -1,33 +1,17 @@
-import { readFile } from 'node:fs/promises';
 import { UsageError } from '../lib/errors.js';
+import { EXIT, readCaFile, type Io } from './io.js';
 import { discover, networkIdentity } from '../discovery/index.js';
 import type { DiscoverOptions, DiscoveryResult, MailRole, NetworkIdentity, NetworkIdentityOptions, ServerCandidate } from '../discovery/index.js';
 
-export interface CommandIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
-
-/** Exit codes of these commands (the CLI's one mapping is 0 ok, 1 problems, 2 usage). */
-export const EXIT_OK = 0;
-export const EXIT_PROBLEMS = 1;
-export const EXIT_USAGE = 2;
-
-async function readCa(path: string | undefined): Promise<string | undefined> {
-  if (path === undefined) return undefined;
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read the CA file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-}
+/** Where these commands write (a subset of the CLI's Io, so that embedders need only two streams). */
+export type CommandIo = Pick<Io, 'stdout' | 'stderr'>;
 
 /**
  * `maildoctor discover ADDRESS`: list the candidate servers of an address.
  * @param opts.timeout overall deadline in milliseconds
  * @param opts.ca path of a PEM file of extra trusted CAs (for autoconfig over HTTPS)
  * @param overrides further `discover()` options (tests, embedding)
- * @returns 0 when at least one candidate server resolves, 1 when none does, 2 for a usage error
+ * @returns 0 when at least one candidate server resolves, 1 when none does; throws UsageError (exit 2, mapped by main)
  */
 export async function discoverCommand(
   address: string,
@@ -35,29 +19,20 @@ export async function discoverCommand(
   io: CommandIo,
   overrides: Partial<DiscoverOptions> = {},
 ): Promise<number> {
-  let result: DiscoveryResult;
-  try {
-    const ca = await readCa(opts.ca);
-    if (opts.timeout !== undefined && (!Number.isFinite(opts.timeout) || opts.timeout <= 0)) {
-      throw new UsageError(`--timeout must be a positive number of milliseconds, got ${opts.timeout}`);
-    }
-    result = await discover(address, {
-      ...(opts.dns !== undefined ? { dns: opts.dns } : {}),
-      ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout } : {}),
-      ...(ca !== undefined ? { ca } : {}),
-      ...overrides,
-    });
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr.write(`maildoctor: ${err.message}\n`);
-      return EXIT_USAGE;
-    }
-    throw err;
+  const ca = opts.ca === undefined ? undefined : await readCaFile(opts.ca);
+  if (opts.timeout !== undefined && (!Number.isFinite(opts.timeout) || opts.timeout <= 0)) {
+    throw new UsageError(`--timeout must be a positive number of milliseconds, got ${opts.timeout}`);
   }
+  const result: DiscoveryResult = await discover(address, {
+    ...(opts.dns !== undefined ? { dns: opts.dns } : {}),
+    ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout } : {}),
+    ...(ca !== undefined ? { ca } : {}),
+    ...overrides,
+  });
   const found = (['smtp', 'imap', 'pop3'] as const).some((r) => result.candidates[r].some((c) => c.resolves));
   if (opts.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else io.stdout.write(renderDiscovery(result));
-  return found ? EXIT_OK : EXIT_PROBLEMS;
+  return found ? EXIT.OK : EXIT.PROBLEMS;
 }
 
 const ROLE_TITLE: Record<MailRole, string> = { smtp: 'Outgoing (SMTP)', imap: 'Incoming (IMAP)', pop3: 'Incoming (POP3)' };
@@ -113,30 +88,21 @@ export function renderDiscovery(r: DiscoveryResult): string {
  * `maildoctor network`: who this network is.
  * @param opts.echoUrl HTTPS URL answering with the caller's public address (plain text or `{"ip": …}`)
  * @param overrides further `networkIdentity()` options (tests, embedding)
- * @returns 0 when the default route and a resolver are known, 1 otherwise, 2 for a usage error
+ * @returns 0 when the default route and a resolver are known, 1 otherwise; throws UsageError (exit 2, mapped by main)
  */
 export async function networkCommand(
   opts: { json?: boolean; dns?: string; echoUrl?: string },
   io: CommandIo,
   overrides: Partial<NetworkIdentityOptions> = {},
 ): Promise<number> {
-  let id: NetworkIdentity;
-  try {
-    id = await networkIdentity({
-      ...(opts.dns !== undefined ? { dns: opts.dns } : {}),
-      ...(opts.echoUrl !== undefined ? { echoUrl: opts.echoUrl } : {}),
-      ...overrides,
-    });
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr.write(`maildoctor: ${err.message}\n`);
-      return EXIT_USAGE;
-    }
-    throw err;
-  }
+  const id: NetworkIdentity = await networkIdentity({
+    ...(opts.dns !== undefined ? { dns: opts.dns } : {}),
+    ...(opts.echoUrl !== undefined ? { echoUrl: opts.echoUrl } : {}),
+    ...overrides,
+  });
   if (opts.json) io.stdout.write(`${JSON.stringify(id, null, 2)}\n`);
   else io.stdout.write(renderNetwork(id));
-  return id.defaultInterface && id.resolvers.length > 0 ? EXIT_OK : EXIT_PROBLEMS;
+  return id.defaultInterface && id.resolvers.length > 0 ? EXIT.OK : EXIT.PROBLEMS;
 }
 
 export function renderNetwork(id: NetworkIdentity): string {

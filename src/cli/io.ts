@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import pc from 'picocolors';
 import { UsageError } from '../lib/errors.js';
 
@@ -101,4 +102,13 @@ export function parsePositiveInt(name: string, value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n <= 0) throw new UsageError(`${name} takes a positive whole number, got ${JSON.stringify(value)}`);
   return n;
+}
+
+/** `--ca FILE`: the PEM text of extra trusted CAs, or a UsageError that says what is wrong with the file. */
+export async function readCaFile(file: string): Promise<string> {
+  const pem = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read the CA file ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+  });
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`the CA file ${file} holds no PEM certificate`);
+  return pem;
 }

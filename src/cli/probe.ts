@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { UsageError } from '../lib/errors.js';
 import type { Credentials, ProbeOptions, ProbeResult, StartTlsPolicy } from '../lib/types.js';
 import { isProtocol, probes } from '../probes/index.js';
-import { EXIT, colors, parseHostPort, parsePositiveInt, readSecretFromEnv, readSecretFromStdin, type Io } from './io.js';
+import { EXIT, colors, parseHostPort, parsePositiveInt, readCaFile, readSecretFromEnv, readSecretFromStdin, type Io } from './io.js';
 import { renderProbeResult } from './render-probe.js';
 
 export interface ProbeCommandOptions {
@@ -30,7 +29,7 @@ export async function probeCommand(protocol: string, hostPort: string, opts: Pro
     options.starttls = opts.starttls as StartTlsPolicy;
   }
   if (opts.timeout !== undefined) options.timeoutMs = parsePositiveInt('--timeout', opts.timeout);
-  if (opts.ca !== undefined) options.ca = await readCa(opts.ca);
+  if (opts.ca !== undefined) options.ca = await readCaFile(opts.ca);
   if (opts.localAddress) options.localAddress = opts.localAddress;
   if (opts.servername) options.servername = opts.servername;
   if (opts.allowPlaintextAuth) options.allowPlaintextAuth = true;
@@ -65,12 +64,4 @@ export async function credentialsFrom(opts: Pick<ProbeCommandOptions, 'user' | '
   if (!hasSecret) throw new UsageError('--user needs --password-env VAR or --password-stdin (never a password on the command line)');
   const password = opts.passwordEnv ? readSecretFromEnv(io, opts.passwordEnv) : await readSecretFromStdin(io);
   return { user: opts.user, password };
-}
-
-export async function readCa(file: string): Promise<string> {
-  const pem = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new UsageError(`--ca ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
-  });
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca ${file}: no PEM certificate in it`);
-  return pem;
 }

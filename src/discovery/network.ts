@@ -3,7 +3,6 @@ import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import os from 'node:os';
-import type { Dispatcher } from 'undici';
 import { Deadline } from '../lib/deadline.js';
 import { UsageError } from '../lib/errors.js';
 import { parseAddress, registrableDomain } from './address.js';
@@ -13,7 +12,7 @@ import { createContext, MAX_SIGNAL_LISTENERS, settleBy } from './discover.js';
 import { expandIpv6, lookupPtr } from './dns-lookups.js';
 import { fetchSmall } from './http.js';
 import { formatResolver, systemResolvers } from './resolvers.js';
-import type { AutoconfigFacts, DiscoveryError, DnsTimeouts, LookupStatus, ResolverSource, ServerCandidate } from './types.js';
+import type { AutoconfigFacts, DiscoverOptions, DiscoveryError, LookupStatus, ResolverSource, ServerCandidate } from './types.js';
 
 /** Overall deadline of networkIdentity(): echo, PTR, then the provider's autoconfig. */
 export const NETWORK_IDENTITY_TIMEOUT_MS = 8_000;
@@ -107,12 +106,10 @@ export interface LocalNetworkOptions {
   networkInterfaces: () => NodeJS.Dict<os.NetworkInterfaceInfo[]>;
 }
 
-export interface NetworkIdentityOptions extends LocalNetworkOptions {
-  /**
-   * Resolvers to query (`HOST[:PORT]`) instead of the system's. The system's stay in `resolvers` and in the
-   * fingerprint: they describe the network, this only says whom to ask.
-   */
-  dns: string | string[];
+/** Options of `networkIdentity()`: the local ones, the HTTP/DNS ones it shares with `discover()`, an echo URL. */
+export interface NetworkIdentityOptions
+  extends LocalNetworkOptions,
+    Pick<DiscoverOptions, 'signal' | 'dnsTimeouts' | 'ca' | 'ispdbBaseUrl' | 'autoconfig' | 'httpFallback' | 'autoconfigPorts' | 'httpTimeoutMs' | 'dispatcher'> {
   /**
    * An HTTPS URL that answers with the caller's address, as plain text or JSON `{"ip": "…"}`. No default: a
    * third-party echo learns the user's address, so the caller opts in (the CLI's `--echo-url`).
@@ -120,18 +117,6 @@ export interface NetworkIdentityOptions extends LocalNetworkOptions {
   echoUrl: string;
   /** Overall deadline. @default 8000 */
   timeoutMs: number;
-  signal: AbortSignal;
-  dnsTimeouts: Partial<DnsTimeouts>;
-  /** Extra trusted CAs (PEM) for the echo and autoconfig requests. */
-  ca: string | Buffer | Array<string | Buffer>;
-  /** @default 'https://autoconfig.thunderbird.net/v1.1'; `false` turns it off. */
-  ispdbBaseUrl: string | false;
-  /** Look up the provider's autoconfig. @default true */
-  autoconfig: boolean;
-  httpFallback: boolean;
-  autoconfigPorts: Partial<{ http: number; https: number }>;
-  httpTimeoutMs: number;
-  dispatcher: Dispatcher;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

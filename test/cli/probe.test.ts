@@ -73,7 +73,7 @@ describe('cli: maildoctor probe', () => {
     ['--user without a password source', ['probe', 'smtp', 'localhost', '--user', 'alice'], /never a password on the command line/],
     ['a missing password variable', ['probe', 'smtp', 'localhost', '--user', 'a', '--password-env', 'NOPE_NOT_SET'], /NOPE_NOT_SET is not set/],
     ['a relay test with one address', ['probe', 'smtp', 'localhost', '--relay-test', 'a@b.example'], /exactly two addresses/],
-    ['a missing CA file', ['probe', 'smtp', 'localhost', '--ca', '/nonexistent/ca.pem'], /no such file/],
+    ['a missing CA file', ['probe', 'smtp', 'localhost', '--ca', '/nonexistent/ca.pem'], /cannot read the CA file .*no such file/],
     ['an unknown option (a password in argv, say)', ['probe', 'smtp', 'localhost', '--password', 'hunter2'], /unknown option/],
   ] as const) {
     it(`usage error, exit 2: ${name}`, async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { discoverCommand, networkCommand } from '../../src/cli/discover.js';
+import { exitCodeFor } from '../../src/cli/main.js';
 import { startWorld, type World } from './world.js';
 
 function capture(): { io: { stdout: PassThrough; stderr: PassThrough }; out(): string; err(): string } {
@@ -71,7 +72,7 @@ describe('discovery: CLI commands', function () {
       ['a@example.test', { dns: world.dns.spec, timeout: 0 }, /timeout/],
     ] as const) {
       const c = capture();
-      assert.equal(await discoverCommand(addr, opts, c.io, overrides()), 2);
+      assert.equal(await discoverCommand(addr, opts, c.io, overrides()).catch((err: unknown) => exitCodeFor(err, c.io as never)), 2);
       assert.match(c.err(), why);
       assert.equal(c.out(), '');
     }
@@ -92,7 +93,7 @@ describe('discovery: CLI commands', function () {
     await networkCommand({ json: true, dns: world.dns.spec }, j.io, { autoconfig: false, ispdbBaseUrl: false });
     assert.match(JSON.parse(j.out()).fingerprint, /^[0-9a-f]{64}$/);
     const bad = capture();
-    assert.equal(await networkCommand({ echoUrl: 'http://echo.test/' }, bad.io), 2);
+    assert.equal(await networkCommand({ echoUrl: 'http://echo.test/' }, bad.io).catch((err: unknown) => exitCodeFor(err, bad.io as never)), 2);
     assert.match(bad.err(), /must be https/);
   });
 });

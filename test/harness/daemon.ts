@@ -342,3 +342,21 @@ export class Daemon {
     }
   }
 }
+
+/** Attempts at starting a server whose run-time-chosen port was taken between choosing and binding it. */
+const PORT_RACE_ATTEMPTS = 3;
+
+/**
+ * Start a server, again with new ports when the ports chosen at run time were taken in the meantime
+ * ("Address already in use"). Ports the caller fixed are never retried: that error is the caller's.
+ */
+export async function retryPortRace<T>(start: () => Promise<T>, fixedPorts: boolean): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      const portRace = /Address already in use/.test(String(err)) && !fixedPorts;
+      if (!portRace || attempt >= PORT_RACE_ATTEMPTS) throw err;
+    }
+  }
+}

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Endpoint } from './backend.js';
 import { resolveCertificate, type CertificateKind } from './certs.js';
-import { Daemon, makeRunDir, once, removeRunDir, tail } from './daemon.js';
+import { Daemon, makeRunDir, once, removeRunDir, retryPortRace, tail } from './daemon.js';
 import { freePorts } from './ports.js';
 import { renderFixture } from './template.js';
 
@@ -21,7 +21,6 @@ export const DOVECOT_LDA = '/usr/lib/dovecot/dovecot-lda';
 /** uid/gid of the mail users: no /etc/passwd entry needed, above Dovecot's first_valid_uid default (500). */
 export const DEFAULT_MAIL_UID = 5000;
 /** Attempts when a run-time-chosen port was taken between allocation and the daemon's bind. */
-const PORT_RACE_ATTEMPTS = 3;
 
 export interface DovecotUser {
   /** Login name; `user@any.domain` also logs in as `user`. */
@@ -102,14 +101,7 @@ export function randomPassword(): string {
  * ```
  */
 export async function startDovecot(options: DovecotOptions = {}): Promise<DovecotInstance> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startOnce(options);
-    } catch (err) {
-      const portRace = /Address already in use/.test(String(err)) && !options.ports;
-      if (!portRace || attempt >= PORT_RACE_ATTEMPTS) throw err;
-    }
-  }
+  return retryPortRace(() => startOnce(options), Boolean(options.ports));
 }
 
 async function startOnce(options: DovecotOptions): Promise<DovecotInstance> {

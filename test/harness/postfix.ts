@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Endpoint } from './backend.js';
 import { resolveCertificate, type CertificateKind } from './certs.js';
-import { Daemon, makeRunDir, once, removeRunDir, tail } from './daemon.js';
+import { Daemon, makeRunDir, once, removeRunDir, retryPortRace, tail } from './daemon.js';
 import { DEFAULT_MAIL_UID } from './dovecot.js';
 import { freePorts } from './ports.js';
 import { renderFixture } from './template.js';
@@ -17,7 +17,6 @@ import { renderFixture } from './template.js';
 const run = promisify(execFile);
 
 /** Attempts when a run-time-chosen port was taken between allocation and the daemon's bind. */
-const PORT_RACE_ATTEMPTS = 3;
 /** Queue directories that hold messages (the others hold logs, sockets, pids). */
 /** How far config files are backdated so Postfix does not wait for them to "cool down" (ms). */
 const CONFIG_BACKDATE_MS = 60_000;
@@ -154,14 +153,7 @@ async function countQueueFiles(dir: string, completeOnly: boolean): Promise<numb
  * ```
  */
 export async function startPostfix(options: PostfixOptions = {}): Promise<PostfixInstance> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startOnce(options);
-    } catch (err) {
-      const portRace = /Address already in use/.test(String(err)) && !options.ports;
-      if (!portRace || attempt >= PORT_RACE_ATTEMPTS) throw err;
-    }
-  }
+  return retryPortRace(() => startOnce(options), Boolean(options.ports));
 }
 
 async function startOnce(options: PostfixOptions): Promise<PostfixInstance> {
