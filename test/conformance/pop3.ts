@@ -10,6 +10,7 @@ import type { ProbeOptions, ProbeResult } from '../../src/lib/types.js';
 import { probePop3 } from '../../src/probes/pop3.js';
 import { probePop3s } from '../../src/probes/pop3s.js';
 import type { MailBackend } from '../harness/backend.js';
+import { assertNoSecret, backendOptions, explain, testMessage } from './common.js';
 
 /** Messages this suite delivers before counting. */
 const DELIVERED = 2;
@@ -20,22 +21,8 @@ export function pop3Conformance(getBackend: () => MailBackend): void {
     let user: MailBackend['users'][number];
     let initial = 0;
 
-    /** Dial the endpoint's address, check the certificate against the backend's CA for its TLS name. */
-    const options = (extra: Partial<ProbeOptions> = {}): Partial<ProbeOptions> => ({
-      ca: backend.ca,
-      servername: backend.tlsName,
-      credentials: { user: user.user, password: user.password },
-      ...extra,
-    });
-
-    const assertClean = (result: ProbeResult): void => {
-      const json = JSON.stringify(result);
-      assert.ok(!json.includes(user.password), 'the password leaked into the result');
-      assert.ok(!json.includes(Buffer.from(`\0${user.user}\0${user.password}`).toString('base64')), 'the PLAIN response leaked into the result');
-    };
-
-    const explain = (result: ProbeResult): string =>
-      `${JSON.stringify(result.error)}\n${result.transcript.map((e) => `${e.dir}: ${e.line}`).join('\n')}`;
+    const options = (extra: Partial<ProbeOptions> = {}): Partial<ProbeOptions> => backendOptions(backend, user, extra);
+    const assertClean = (result: ProbeResult): void => assertNoSecret(result, user);
 
     before(async () => {
       backend = getBackend();
@@ -43,7 +30,7 @@ export function pop3Conformance(getBackend: () => MailBackend): void {
       const first = await probePop3s(backend.pop3s, options());
       assert.equal(first.ok, true, explain(first));
       initial = first.mailbox!.messages;
-      for (let i = 1; i <= DELIVERED; i++) await backend.deliver(user.user, message(user.address, `pop3 conformance ${i}`));
+      for (let i = 1; i <= DELIVERED; i++) await backend.deliver(user.user, testMessage(user.address, `pop3 conformance ${i}`));
     });
 
     it('plain port, STARTTLS required: upgrades, asks CAPA again, logs in, STAT counts the delivered messages', async () => {
@@ -115,15 +102,3 @@ export function pop3Conformance(getBackend: () => MailBackend): void {
   });
 }
 
-function message(to: string, subject: string): string {
-  return [
-    'From: maildoctor tests <tests@example.test>',
-    `To: ${to}`,
-    `Subject: ${subject}`,
-    `Date: ${new Date().toUTCString()}`,
-    `Message-ID: <${Date.now()}.${Math.random().toString(36).slice(2)}@example.test>`,
-    '',
-    'A message delivered by the conformance suite.',
-    '',
-  ].join('\r\n');
-}

@@ -5,11 +5,10 @@
 import assert from 'node:assert/strict';
 import { UsageError } from '../../src/lib/errors.js';
 import { MAX_REPLY_BYTES } from '../../src/lib/lines.js';
-import type { ProbeOptions, ProbeResult } from '../../src/lib/types.js';
+import type { ProbeResult } from '../../src/lib/types.js';
 import { probeImap } from '../../src/probes/imap.js';
 import { probeImaps } from '../../src/probes/imaps.js';
-import { testCertificates, type TestCertificates } from '../harness/certs.js';
-import { scriptedServer, type Peer, type ScriptedServer } from './scripted-server.js';
+import { useScriptedServers, type Peer } from './scripted-server.js';
 
 const USER = 'alice@example.test';
 const PASSWORD = 'pa55 "word" \\ with spaces';
@@ -17,23 +16,6 @@ const credentials = { user: USER, password: PASSWORD };
 /** Every form the password could leak in: as is, escaped for a quoted string, inside PLAIN's base64. */
 const SECRETS = [PASSWORD, 'pa55 \\"word\\" \\\\ with spaces', Buffer.from(`\0${USER}\0${PASSWORD}`).toString('base64')];
 
-let certs: TestCertificates;
-const servers: ScriptedServer[] = [];
-async function serve(script: (peer: Peer) => Promise<void>, opts: { implicitTls?: boolean } = {}): Promise<ScriptedServer> {
-  const s = await scriptedServer(script, { tls: certs.valid, ...opts });
-  servers.push(s);
-  return s;
-}
-
-function options(extra: Partial<ProbeOptions> = {}): Partial<ProbeOptions> {
-  return {
-    timeoutMs: 8_000,
-    phaseTimeouts: { greeting: 3_000, command: 3_000 },
-    ca: certs.ca.cert,
-    servername: 'localhost',
-    ...extra,
-  };
-}
 
 function assertNoSecrets(result: ProbeResult): void {
   const json = JSON.stringify(result);
@@ -57,12 +39,7 @@ async function logout(peer: Peer): Promise<void> {
 }
 
 describe('imap probe (scripted servers)', () => {
-  before(async () => {
-    certs = await testCertificates();
-  });
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
+  const { serve, options } = useScriptedServers();
 
   it('capabilities in the greeting (no CAPABILITY asked), STARTTLS, CAPABILITY again, SASL-IR AUTHENTICATE, STATUS', async () => {
     const server = await serve(async (peer) => {

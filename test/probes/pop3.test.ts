@@ -4,34 +4,16 @@
  */
 import assert from 'node:assert/strict';
 import { UsageError } from '../../src/lib/errors.js';
-import type { ProbeOptions, ProbeResult } from '../../src/lib/types.js';
+import type { ProbeResult } from '../../src/lib/types.js';
 import { probePop3 } from '../../src/probes/pop3.js';
 import { probePop3s } from '../../src/probes/pop3s.js';
-import { testCertificates, type TestCertificates } from '../harness/certs.js';
-import { scriptedServer, type Peer, type ScriptedServer } from './scripted-server.js';
+import { useScriptedServers, type Peer } from './scripted-server.js';
 
 const USER = 'alice@example.test';
 const PASSWORD = 'pa55 "word" \\ with spaces';
 /** Every form the password could leak in: as is, and inside PLAIN's base64. */
 const SECRETS = [PASSWORD, Buffer.from(`\0${USER}\0${PASSWORD}`).toString('base64')];
 
-let certs: TestCertificates;
-const servers: ScriptedServer[] = [];
-async function serve(script: (peer: Peer) => Promise<void>, opts: { implicitTls?: boolean } = {}): Promise<ScriptedServer> {
-  const s = await scriptedServer(script, { tls: certs.valid, ...opts });
-  servers.push(s);
-  return s;
-}
-
-function options(extra: Partial<ProbeOptions> = {}): Partial<ProbeOptions> {
-  return {
-    timeoutMs: 8_000,
-    phaseTimeouts: { greeting: 3_000, command: 3_000 },
-    ca: certs.ca.cert,
-    servername: 'localhost',
-    ...extra,
-  };
-}
 
 const credentials = { user: USER, password: PASSWORD };
 
@@ -56,12 +38,7 @@ async function quit(peer: Peer): Promise<void> {
 }
 
 describe('pop3 probe (scripted servers)', () => {
-  before(async () => {
-    certs = await testCertificates();
-  });
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
+  const { serve, options } = useScriptedServers();
 
   it('STLS required: discards pre-TLS capabilities, logs in with AUTH PLAIN, STAT, QUIT; no secret in the result', async () => {
     const server = await serve(async (peer) => {

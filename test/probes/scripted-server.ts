@@ -8,6 +8,8 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import tls from 'node:tls';
+import type { ProbeOptions } from '../../src/lib/types.js';
+import { testCertificates, type TestCertificates } from '../harness/certs.js';
 
 export interface Peer {
   /** Lines, each sent with CRLF, in one write. */
@@ -133,5 +135,37 @@ export async function scriptedServer(script: (peer: Peer) => Promise<void>, opts
         for (const s of sockets) s.destroy();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * Mocha glue for a file of scripted-server tests: the test certificates once, `serve()` for each test's
+ * server, every server closed after each test, and probe options that trust the test CA for 'localhost'.
+ */
+export function useScriptedServers(): {
+  serve(script: (peer: Peer) => Promise<void>, opts?: { implicitTls?: boolean }): Promise<ScriptedServer>;
+  options(extra?: Partial<ProbeOptions>): Partial<ProbeOptions>;
+} {
+  let certs: TestCertificates | undefined;
+  const servers: ScriptedServer[] = [];
+  before(async () => {
+    certs = await testCertificates();
+  });
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  const ready = (): TestCertificates => {
+    if (!certs) throw new Error('useScriptedServers: certificates not ready (use it inside it()/hooks)');
+    return certs;
+  };
+  return {
+    async serve(script, opts = {}) {
+      const s = await scriptedServer(script, { tls: ready().valid, ...opts });
+      servers.push(s);
+      return s;
+    },
+    options(extra = {}) {
+      return { timeoutMs: 8_000, phaseTimeouts: { greeting: 3_000, command: 3_000 }, ca: ready().ca.cert, servername: 'localhost', ...extra };
+    },
   };
 }
