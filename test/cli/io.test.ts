@@ -25,3 +25,26 @@ describe('cli/io', () => {
     for (const bad of ['', 'a b', 'user@host', 'host:0', 'host:65536', 'host:x']) assert.throws(() => parseHostPort(bad), { name: 'UsageError' });
   });
 });
+
+describe('cli/io: the password prompt', () => {
+  it('reads a line without echo from a terminal, handles backspace, and restores the terminal', async () => {
+    const { PassThrough } = await import('node:stream');
+    const { promptSecret } = await import('../../src/cli/io.js');
+    const stdin = Object.assign(new PassThrough(), { isTTY: true, rawModes: [] as boolean[], setRawMode(this: { rawModes: boolean[] }, on: boolean) { this.rawModes.push(on); return this; } });
+    const io = memoryIo();
+    Object.assign(io, { stdin });
+    const answer = promptSecret(io, 'Password for pippo: ');
+    stdin.write('hunter3\u007f2\r');
+    assert.equal(await answer, 'hunter2');
+    assert.deepEqual(stdin.rawModes, [true, false]);
+    assert.equal(io.out(), '', 'nothing on stdout');
+    assert.equal(io.err(), 'Password for pippo: \n', 'the question, and no echo of what was typed');
+  });
+
+  it('asks nothing when stdin is not a terminal', async () => {
+    const { promptSecret } = await import('../../src/cli/io.js');
+    const io = memoryIo();
+    assert.equal(await promptSecret(io, 'Password: '), undefined);
+    assert.equal(io.err(), '');
+  });
+});
