@@ -13,8 +13,8 @@ export const tlsRule: Rule = (facts) => {
     const p = group[0]!;
     const cert = p.result.tls?.certificate;
     const certText = cert ? `certificate for ${cert.subjectAltNames.join(', ') || cert.subject}, issued by ${cert.issuer}, valid until ${cert.validTo.slice(0, 10)}` : 'no certificate';
-    const add = (code: FindingCode, severity: Finding['severity'], summary: string, explanation: string, fix?: string): void => {
-      out.push({ code, severity, summary, explanation, evidence: [...evidenceOf(p, 1), `[${p.id}] ${certText}`], ...(fix ? { fix } : {}), probes: group.map((x) => x.id), host: p.host, port: p.port });
+    const add = (code: FindingCode, severity: Finding['severity'], summary: string, explanation: string, fix?: string, evidence = [...evidenceOf(p, 1), `[${p.id}] ${certText}`]): void => {
+      out.push({ code, severity, summary, explanation, evidence, ...(fix ? { fix } : {}), probes: group.map((x) => x.id), host: p.host, port: p.port });
     };
     if (failedWith(p, 'TLS_CERT_EXPIRED')) {
       add('TLS_CERT_EXPIRED', 'error', `The certificate of ${endpoint} has expired`, `The server presents a ${certText}. Mail clients refuse it (or ask you to accept a risk). maildoctor sent nothing over it.`, 'Tell the provider; do not accept the certificate permanently in your mail client.');
@@ -29,17 +29,23 @@ export const tlsRule: Rule = (facts) => {
       add('STARTTLS_UNAVAILABLE', 'warning', `${endpoint} offers no encryption`, `The server does not offer STARTTLS on this port: everything, including your password, would travel unencrypted.`, 'Use a port with TLS (465, 993, 995) if the provider offers one.');
     }
     if (group.some((x) => x.result.warnings.some((w) => w.code === 'STARTTLS_PLAINTEXT_INJECTION'))) {
-      add('STARTTLS_PLAINTEXT_INJECTION', 'warning', `Plaintext was injected into the STARTTLS upgrade on ${endpoint}`, 'After the server agreed to start TLS, more unencrypted data arrived before the handshake. maildoctor discarded it, as RFC 3207 requires; a broken server or something on the path (a "security" proxy) did this.');
+      // The proof is the probe's warning, not how the session ended (often an unrelated refusal later on).
+      const injected = group.flatMap((x) => x.result.warnings.filter((w) => w.code === 'STARTTLS_PLAINTEXT_INJECTION').map((w) => `[${x.id}] ${w.code} in ${w.phase}: ${w.message}`));
+      add('STARTTLS_PLAINTEXT_INJECTION', 'warning', `Plaintext was injected into the STARTTLS upgrade on ${endpoint}`, 'After the server agreed to start TLS, more unencrypted data arrived before the handshake. maildoctor discarded it, as RFC 3207 requires; a broken server or something on the path (a "security" proxy) did this.', undefined, injected);
     }
   }
   return mergeByHost(out);
 };
 
-/** One finding per (code, host): the first one's words, every port named, every probe and piece of evidence kept. */
+/**
+ * One finding per (code, host, words): every port named, every probe and piece of evidence kept. Ports whose
+ * findings say different things stay apart (465 answering in plaintext and 587 speaking implicit TLS on one host
+ * need opposite fixes).
+ */
 function mergeByHost(items: Array<Finding & { host: string; port: number }>): Finding[] {
   const merged = new Map<string, { finding: Finding; host: string; ports: number[]; endpoint: string }>();
   for (const { host, port, ...finding } of items) {
-    const key = `${finding.code} ${host}`;
+    const key = JSON.stringify([finding.code, host, finding.explanation, finding.fix]);
     const seen = merged.get(key);
     if (!seen) merged.set(key, { finding: { ...finding }, host, ports: [port], endpoint: `${host}:${port}` });
     else {
