@@ -23,7 +23,7 @@ export function probeSmtp(target: ProbeTarget, options?: Partial<ProbeOptions>):
 
 /** The script shared by `smtp` and `smtps` (RFC 8314 implicit TLS on 465). */
 export async function smtpScript(ctx: ProbeContext, implicitTls: boolean): Promise<void> {
-  const { options, result } = ctx;
+  const { result } = ctx;
   const session = await ctx.connect(implicitTls);
   const read = (phase: string, signal: AbortSignal): Promise<SmtpReply> => readSmtpReply(ctx, phase, signal);
   const send = async (phase: string, line: string, shown?: string): Promise<SmtpReply> =>
@@ -32,13 +32,37 @@ export async function smtpScript(ctx: ProbeContext, implicitTls: boolean): Promi
       return read(phase, signal);
     });
 
+  const quit = (): Promise<unknown> =>
+    ctx.phases
+      .run('quit', Math.min(QUIT_CAP_MS, ctx.timeouts.command), 'REPLY_TIMEOUT', (signal) => {
+        session.write('QUIT');
+        return read('quit', signal);
+      })
+      .catch(() => undefined); // a server that hangs up instead of saying 221 has still answered everything we asked
+
   // Greeting: multi-line allowed; a 4xx/5xx greeting is an answer (RFC 5321 §3.1: 554 means "go away").
   const greeting = await ctx.greeting((signal) => read('greeting', signal));
   result.greeting = evidence(greeting);
-  if (greeting.code !== 220) {
-    throw new MaildoctorError('GREETING_REJECTED', 'greeting', `The server refused the session: ${greeting.code} ${greeting.text}`, evidence(greeting));
+  try {
+    if (greeting.code !== 220) {
+      throw new MaildoctorError('GREETING_REJECTED', 'greeting', `The server refused the session: ${greeting.code} ${greeting.text}`, evidence(greeting));
+    }
+    await afterGreeting(ctx, send, implicitTls);
+  } catch (err) {
+    // The session is still usable (the server answered with a refusal, or we stopped on our own policy):
+    // leave politely (RFC 5321 §3.1: after a 554 greeting the client SHOULD send QUIT), then report.
+    if (err instanceof MaildoctorError && (err.reply || STOPPED_BY_US.has(err.code))) await quit();
+    throw err;
   }
+  await quit();
+}
 
+/** Errors maildoctor raises itself on a healthy session: the server is still waiting for a command. */
+const STOPPED_BY_US: ReadonlySet<ErrorCode> = new Set(['STARTTLS_UNAVAILABLE', 'AUTH_PLAINTEXT_REFUSED', 'AUTH_UNAVAILABLE']);
+
+/** Everything after a 220 greeting: EHLO, STARTTLS per policy, AUTH, relay test, and the test message if asked. */
+async function afterGreeting(ctx: ProbeContext, send: Send, implicitTls: boolean): Promise<void> {
+  const { options, result } = ctx;
   const heloName = options.heloName ?? DEFAULT_HELO_NAME;
   await hello(ctx, send, heloName);
 
@@ -63,29 +87,14 @@ export async function smtpScript(ctx: ProbeContext, implicitTls: boolean): Promi
     }
   }
 
-  const quit = (): Promise<unknown> =>
-    ctx.phases
-      .run('quit', Math.min(QUIT_CAP_MS, ctx.timeouts.command), 'REPLY_TIMEOUT', (signal) => {
-        session.write('QUIT');
-        return read('quit', signal);
-      })
-      .catch(() => undefined); // a server that hangs up instead of saying 221 has still answered everything we asked
-
-  try {
-    let authenticated = false;
-    if (options.credentials) {
-      authenticated = await authenticate(ctx, send);
-    } else if (result.auth) {
-      result.auth.skipped = 'no credentials given';
-    }
-    if (options.relayTest) await relayTest(ctx, send, authenticated);
-    if (options.sendTest) await sendTestMessage(ctx, send, options.sendTest);
-  } catch (err) {
-    // The server answered (a refusal is an answer): leave politely, then report.
-    if (err instanceof MaildoctorError && err.reply) await quit();
-    throw err;
+  let authenticated = false;
+  if (options.credentials) {
+    authenticated = await authenticate(ctx, send);
+  } else if (result.auth) {
+    result.auth.skipped = 'no credentials given';
   }
-  await quit();
+  if (options.relayTest) await relayTest(ctx, send, authenticated);
+  if (options.sendTest) await sendTestMessage(ctx, send, options.sendTest);
 }
 
 type Send = (phase: string, line: string, shown?: string) => Promise<SmtpReply>;

@@ -76,6 +76,11 @@ export function evidenceOf(p: CheckProbe, lines = 4): string[] {
       ? findLastIndex(t, (e) => e.dir === 'C' && /^RCPT TO/i.test(e.line)) + 1
       : -1;
   if (decisive >= 0) end = decisive + 1;
+  else {
+    // No deciding reply (maildoctor stopped on its own policy): leave out the courtesy goodbye at the end.
+    const goodbye = findLastIndex(t, (e) => e.dir === 'C' && /^(QUIT|\S+ LOGOUT)$/i.test(e.line));
+    if (goodbye >= 0) end = goodbye;
+  }
   for (const e of t.slice(Math.max(0, end - lines), end)) out.push(`[${p.id}] ${e.dir}: ${e.line}`);
   if (r.error) {
     const phase = r.phases.find((ph) => ph.name === r.error!.phase);

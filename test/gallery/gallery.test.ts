@@ -140,6 +140,8 @@ describe('gallery of broken servers', function () {
       assert.match(result.error!.reply!.text, /listed/);
       assert.equal(result.greeting?.code, 554);
       assert.ok(result.durationMs < FAST_MS);
+      // RFC 5321 §3.1: after a 554 greeting the client SHOULD still send QUIT.
+      assert.deepEqual(result.transcript.filter((e) => e.dir === 'C').map((e) => e.line), ['QUIT']);
     });
 
     it('multi-line 421 greeting → GREETING_REJECTED/greeting, all lines assembled', async () => {
