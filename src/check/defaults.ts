@@ -10,9 +10,9 @@ export const CHECK_PROBE_TIMEOUT_MS = 12_000;
 /** A filtered port answers nothing: 4 s is plenty for a live server on any continent, and bounds a blocked check. */
 export const CHECK_CONNECT_TIMEOUT_MS = 4_000;
 /** Between two probe starts to the same server, so that no server sees a burst of connections from one client. */
-export const STAGGER_MS = 10;
+export const STAGGER_MS = 5;
 /** Probes in flight at once; servers rate-limit connections per client (Postfix anvil, Dovecot's per-IP cap). */
-export const MAX_CONCURRENT_PROBES = 12;
+export const MAX_CONCURRENT_PROBES = 16;
 /** Hosts tried per role, best first. */
 export const MAX_HOSTS_PER_ROLE = 3;
 /** RFC 2606 reserves example.net: a recipient no real server is "local" for, so accepting it is relaying. */

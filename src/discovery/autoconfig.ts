@@ -4,7 +4,7 @@ import type { ErrorCode } from '../lib/codes.js';
 import { parseClientConfig } from './client-config.js';
 import { fetchSmall, HTTP_MAX_BODY_BYTES, type FetchOutcome } from './http.js';
 import { XmlError } from './xml.js';
-import type { AutoconfigFacts, ClientConfig, DiscoveryError, ParsedAddress } from './types.js';
+import type { AutoconfigFacts, ClientConfig, DiscoveryError, ParsedAddress, AddressFacts } from './types.js';
 
 /** Mozilla's ISPDB, as Thunderbird queries it (`<base>/<domain>`). Only the domain is sent. */
 export const DEFAULT_ISPDB_BASE_URL = 'https://autoconfig.thunderbird.net/v1.1';
@@ -12,7 +12,9 @@ export const DEFAULT_ISPDB_BASE_URL = 'https://autoconfig.thunderbird.net/v1.1';
 export const AUTOCONFIG_MAX_BYTES = 64 * 1024;
 
 export interface AutoconfigContext {
-  dispatcher: Dispatcher | Promise<Dispatcher>;
+  dispatcher: Dispatcher | (() => Promise<Dispatcher>);
+  /** Names resolved before a request (see FetchOptions.resolve); set when names go through our resolver. */
+  resolve?: (host: string) => Promise<AddressFacts>;
   signal: AbortSignal;
   /** Ports of the two autoconfig URLs; the defaults are the scheme's. */
   ports?: { http?: number; https?: number };
@@ -50,6 +52,7 @@ interface Tried {
 async function tryUrl(url: string, address: ParsedAddress, ctx: AutoconfigContext): Promise<Tried> {
   const outcome = await fetchSmall(url, {
     dispatcher: ctx.dispatcher,
+    ...(ctx.resolve ? { resolve: ctx.resolve } : {}),
     signal: ctx.signal,
     maxBytes: Math.min(AUTOCONFIG_MAX_BYTES, HTTP_MAX_BODY_BYTES),
     ...(ctx.requestTimeoutMs !== undefined ? { timeoutMs: ctx.requestTimeoutMs } : {}),

@@ -71,9 +71,11 @@ export async function createContext(
     if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > 65_535)) throw new UsageError(`autoconfigPorts.${k} must be a port number, got ${v}`);
   }
   const httpTimeoutMs = options.httpTimeoutMs ?? HTTP_REQUEST_TIMEOUT_MS;
+  // Our own Agent is made on the first request that gets past name resolution, not before: most autoconfig
+  // hosts do not exist, and loading undici would then only cost start-up time.
   let own: ReturnType<typeof createAgent> | undefined;
-  const dispatcher: Dispatcher | Promise<Dispatcher> =
-    options.dispatcher ?? (own = createAgent({ ...(options.ca !== undefined ? { ca: options.ca } : {}), lookup: lookupThrough(resolveHost) }));
+  const dispatcher: Dispatcher | (() => Promise<Dispatcher>) =
+    options.dispatcher ?? (() => (own ??= createAgent({ ...(options.ca !== undefined ? { ca: options.ca } : {}), lookup: lookupThrough(resolveHost) })));
   return {
     dns,
     resolvers,
@@ -86,7 +88,7 @@ export async function createContext(
       httpFallback: options.httpFallback ?? true,
       requestTimeoutMs: httpTimeoutMs,
       // Only meaningful when names go through our resolver (not with a caller's dispatcher).
-      ...(own ? { nameResolved: (host: string) => resolved.has(host.toLowerCase()) } : {}),
+      ...(options.dispatcher ? {} : { nameResolved: (host: string) => resolved.has(host.toLowerCase()), resolve: resolveHost }),
     },
     signal,
     close: async () => {

@@ -420,6 +420,7 @@ export async function networkIdentity(options: Partial<NetworkIdentityOptions> =
     if (options.echoUrl) {
       const r = await fetchSmall(options.echoUrl, {
         dispatcher: ctx.autoconfig.dispatcher,
+        ...(ctx.autoconfig.resolve ? { resolve: ctx.autoconfig.resolve } : {}),
         signal: deadline.signal,
         maxBytes: ECHO_MAX_BYTES,
         accept: 'application/json, text/plain;q=0.9',
