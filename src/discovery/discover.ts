@@ -354,17 +354,7 @@ function lookupState(ok: boolean, found: boolean, error: DiscoveryError | undefi
   return error?.code === 'DNS_TIMEOUT' ? 'timeout' : 'error';
 }
 
-function sourceStatuses(f: {
-  mx: MxFacts;
-  srv: SrvFacts[];
-  spf: TxtFacts;
-  dmarc: TxtFacts;
-  mtaSts: TxtFacts;
-  autoconfig: AutoconfigFacts;
-  ispdb: AutoconfigFacts;
-  ispdbMx: AutoconfigFacts | undefined;
-  guesses: GuessFacts[];
-}): SourceStatus[] {
+function sourceStatuses(f: Omit<DiscoveryResult['facts'], 'hosts' | 'ispdbMx'> & { ispdbMx: AutoconfigFacts | undefined }): SourceStatus[] {
   const out: SourceStatus[] = [];
   const withError = (st: SourceStatus, e: DiscoveryError | undefined): SourceStatus => (e && st.state !== 'found' ? { ...st, error: e } : st);
   out.push(
