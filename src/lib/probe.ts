@@ -2,12 +2,13 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { Deadline, abortedReason } from './deadline.js';
 import { dial } from './dial.js';
-import { MaildoctorError } from './errors.js';
+import type { ErrorCode } from './codes.js';
+import { MaildoctorError, UsageError } from './errors.js';
 import { PhaseRecorder } from './phases.js';
 import { LineSession } from './session.js';
 import { upgradeToTls } from './tls.js';
 import { Transcript } from './transcript.js';
-import type { PhaseTimeouts, ProbeOptions, ProbeResult, ProbeTarget, Protocol } from './types.js';
+import type { Credentials, PhaseTimeouts, ProbeOptions, ProbeResult, ProbeTarget, Protocol } from './types.js';
 
 /** Whole-probe deadline: a probe that needs longer than this is reporting a problem, not waiting for one. */
 export const PROBE_TIMEOUT_MS = 20_000;
@@ -20,6 +21,38 @@ export const DEFAULT_PHASE_TIMEOUTS: PhaseTimeouts = {
   greeting: 8_000, // a silent server after connect (RFC 5321 §4.5.3.2.1 suggests 5 min; we diagnose, not deliver)
   command: 8_000, // each command's complete reply
 };
+
+/** QUIT/LOGOUT is a courtesy: a server slow to say goodbye must not cost a full command cap. */
+export const GOODBYE_CAP_MS = 2_000;
+
+/** Errors a probe raises itself, without a server reply, while the session is in good order. */
+const OWN_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['STARTTLS_UNAVAILABLE', 'AUTH_PLAINTEXT_REFUSED', 'AUTH_ENCRYPTION_REQUIRED', 'AUTH_UNAVAILABLE']);
+
+/**
+ * Whether to say goodbye before reporting: the server answered (a refusal is an answer; RFC 5321 §3.1 even
+ * after a 554 greeting), or the probe stopped by its own decision. Not after timeouts, framing errors or a
+ * failed TLS handshake: that session is not in step.
+ */
+export function sessionStillUsable(err: unknown): boolean {
+  return err instanceof MaildoctorError && (err.reply !== undefined || OWN_REFUSALS.has(err.code));
+}
+
+/**
+ * Credentials travel inside one command line (USER/PASS, IMAP LOGIN quoted strings) or PLAIN's NUL-separated
+ * message (RFC 4616), so CR, LF and NUL cannot be part of them: CR/LF would end the line early and let the
+ * rest be read as another command, NUL would shift PLAIN's fields. No real account has such a name or
+ * password, so this is a caller mistake, refused before anything is dialled.
+ */
+export function assertSendableCredentials(credentials: Credentials | undefined): void {
+  if (credentials === undefined) return;
+  if (typeof credentials.user !== 'string' || typeof credentials.password !== 'string') {
+    throw new TypeError('credentials need a string user and a string password');
+  }
+  // eslint-disable-next-line no-control-regex
+  const unsendable = /[\r\n\0]/;
+  if (unsendable.test(credentials.user)) throw new UsageError('the user name contains CR, LF or NUL, which cannot be sent');
+  if (unsendable.test(credentials.password)) throw new UsageError('the password contains CR, LF or NUL, which cannot be sent');
+}
 
 /** Give an implicit-TLS port this long to greet in plaintext before testing whether it speaks TLS instead. */
 export const TLS_SNIFF_AFTER_MS = 1_500;
@@ -201,6 +234,14 @@ export class ProbeContext {
     });
   }
 
+  /** Say goodbye (QUIT/LOGOUT) under a short cap: a server that hangs up instead has still answered everything. */
+  goodbye(say: (signal: AbortSignal) => Promise<unknown>): Promise<void> {
+    return this.phases.run('quit', Math.min(GOODBYE_CAP_MS, this.timeouts.command), 'REPLY_TIMEOUT', say).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
   /** Run a command phase under the command cap. */
   command<T>(phase: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     return this.phases.run(phase, this.timeouts.command, 'REPLY_TIMEOUT', fn);
@@ -229,6 +270,7 @@ export async function runProbe(
   script: (ctx: ProbeContext) => Promise<void>,
 ): Promise<ProbeResult> {
   const port = validateTarget(protocol, target);
+  assertSendableCredentials(options?.credentials);
   const implicit = protocol === 'smtps' || protocol === 'pop3s' || protocol === 'imaps';
   const result: ProbeResult = {
     protocol,

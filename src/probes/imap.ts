@@ -1,13 +1,9 @@
 import type { ErrorCode } from '../lib/codes.js';
 import { MaildoctorError } from '../lib/errors.js';
 import { MAX_REPLY_BYTES, MAX_REPLY_LINES, imapLiteralSize, parseImapLine, printable, type ImapResponse } from '../lib/lines.js';
-import { runProbe, type ProbeContext } from '../lib/probe.js';
+import { GOODBYE_CAP_MS, runProbe, sessionStillUsable, type ProbeContext } from '../lib/probe.js';
 import { REDACTED, redacted } from '../lib/transcript.js';
 import type { ProbeOptions, ProbeResult, ProbeTarget, ReplyEvidence } from '../lib/types.js';
-import { assertSendableCredentials, sessionStillUsable } from './pop3.js';
-
-/** LOGOUT is a courtesy: a server slow to say goodbye must not cost a full command cap. */
-const LOGOUT_CAP_MS = 2_000;
 
 type Untagged = Extract<ImapResponse, { kind: 'untagged' }>;
 type Tagged = Extract<ImapResponse, { kind: 'tagged' }>;
@@ -28,7 +24,6 @@ interface Exchange {
  * `assertSendableCredentials`); LOGIN therefore always uses quoted strings, never literals.
  */
 export async function probeImap(target: ProbeTarget, options?: Partial<ProbeOptions>): Promise<ProbeResult> {
-  assertSendableCredentials(options?.credentials);
   return runProbe('imap', target, options, (ctx) => imapScript(ctx, false));
 }
 
@@ -63,7 +58,7 @@ export async function imapScript(ctx: ProbeContext, implicitTls: boolean): Promi
   }
 
   const logout = (): Promise<unknown> =>
-    imap.command('quit', 'LOGOUT', { capMs: Math.min(LOGOUT_CAP_MS, ctx.timeouts.command) }).catch(() => undefined); // a server that hangs up after BYE has still answered
+    imap.command('quit', 'LOGOUT', { capMs: Math.min(GOODBYE_CAP_MS, ctx.timeouts.command) }).catch(() => undefined); // a server that hangs up after BYE has still answered
 
   try {
     // RFC 9051 §7.1: capabilities in the greeting's response code spare a round trip.

@@ -1,12 +1,10 @@
 import type { ErrorCode } from '../lib/codes.js';
-import { MaildoctorError, UsageError } from '../lib/errors.js';
+import { MaildoctorError } from '../lib/errors.js';
 import { Pop3MultilineAssembler, parsePop3Status, type Pop3Status } from '../lib/lines.js';
-import { runProbe, type ProbeContext } from '../lib/probe.js';
+import { runProbe, sessionStillUsable, type ProbeContext } from '../lib/probe.js';
 import { REDACTED, redacted } from '../lib/transcript.js';
 import type { Credentials, ProbeOptions, ProbeResult, ProbeTarget, ReplyEvidence } from '../lib/types.js';
 
-/** QUIT is a courtesy: a server slow to say goodbye must not cost a full command cap. */
-const QUIT_CAP_MS = 2_000;
 /**
  * RFC 5034 §4 / RFC 2449 §4: a command line with its initial response must fit in 255 octets with its CRLF;
  * past that the client sends `AUTH PLAIN` alone and the response after the server's `+` continuation.
@@ -18,27 +16,7 @@ const MAX_COMMAND_OCTETS = 255;
  * given (SASL PLAIN, else USER/PASS), STAT, QUIT. Nothing is retrieved or deleted.
  */
 export async function probePop3(target: ProbeTarget, options?: Partial<ProbeOptions>): Promise<ProbeResult> {
-  assertSendableCredentials(options?.credentials);
   return runProbe('pop3', target, options, (ctx) => pop3Script(ctx, false));
-}
-
-/**
- * Credentials travel inside one command line (USER/PASS, IMAP LOGIN quoted strings) or PLAIN's NUL-separated
- * message (RFC 4616), so CR, LF and NUL cannot be part of them: CR/LF would end the line early and let the
- * rest be read as another command, NUL would shift PLAIN's fields. No real account has such a name or
- * password, so this is a caller mistake, refused before anything is dialled (rather than sent as an IMAP
- * literal, which only IMAP has and which would make the outcome depend on the mechanism the server offers).
- * Shared by the POP3 and IMAP probes.
- */
-export function assertSendableCredentials(credentials: Credentials | undefined): void {
-  if (credentials === undefined) return;
-  if (typeof credentials.user !== 'string' || typeof credentials.password !== 'string') {
-    throw new TypeError('credentials need a string user and a string password');
-  }
-  // eslint-disable-next-line no-control-regex
-  const unsendable = /[\r\n\0]/;
-  if (unsendable.test(credentials.user)) throw new UsageError('the user name contains CR, LF or NUL, which cannot be sent');
-  if (unsendable.test(credentials.password)) throw new UsageError('the password contains CR, LF or NUL, which cannot be sent');
 }
 
 /** The script shared by `pop3` and `pop3s` (RFC 8314 implicit TLS on 995). */
@@ -59,13 +37,11 @@ export async function pop3Script(ctx: ProbeContext, implicitTls: boolean): Promi
     throw new MaildoctorError('GREETING_REJECTED', 'greeting', `The server refused the session: -ERR ${greeting.text}`, evidence(greeting));
   }
 
-  const quit = (): Promise<unknown> =>
-    ctx.phases
-      .run('quit', Math.min(QUIT_CAP_MS, ctx.timeouts.command), 'REPLY_TIMEOUT', (signal) => {
-        session.write('QUIT');
-        return read('quit', signal);
-      })
-      .catch(() => undefined); // a server that hangs up instead of saying +OK has still answered everything we asked
+  const quit = (): Promise<void> =>
+    ctx.goodbye((signal) => {
+      session.write('QUIT');
+      return read('quit', signal);
+    });
 
   try {
     let capaKnown = await capabilities(ctx);
@@ -82,17 +58,6 @@ export async function pop3Script(ctx: ProbeContext, implicitTls: boolean): Promi
     throw err;
   }
   await quit();
-}
-
-/** Errors we raise ourselves, without a server reply, while the session is in good order. */
-const OWN_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['STARTTLS_UNAVAILABLE', 'AUTH_PLAINTEXT_REFUSED', 'AUTH_ENCRYPTION_REQUIRED', 'AUTH_UNAVAILABLE']);
-
-/**
- * Whether to say goodbye before reporting: the server answered (a refusal is an answer), or we stopped by our
- * own decision. Not after timeouts, framing errors or a failed TLS handshake: that session is not in step.
- */
-export function sessionStillUsable(err: unknown): boolean {
-  return err instanceof MaildoctorError && (err.reply !== undefined || OWN_REFUSALS.has(err.code));
 }
 
 type Send = (phase: string, line: string, shown?: string) => Promise<Pop3Status>;

@@ -2,14 +2,12 @@ import { createHmac } from 'node:crypto';
 import type { ErrorCode } from '../lib/codes.js';
 import { MaildoctorError } from '../lib/errors.js';
 import { SmtpReplyAssembler, type SmtpReply } from '../lib/lines.js';
-import { runProbe, type ProbeContext } from '../lib/probe.js';
+import { runProbe, sessionStillUsable, type ProbeContext } from '../lib/probe.js';
 import { redacted } from '../lib/transcript.js';
 import type { ProbeOptions, ProbeResult, ProbeTarget, ReplyEvidence } from '../lib/types.js';
 
 /** RFC 2606 reserves .invalid: our EHLO name claims no real host. */
 export const DEFAULT_HELO_NAME = 'maildoctor.invalid';
-/** QUIT is a courtesy: a server slow to say goodbye must not cost a full command cap. */
-const QUIT_CAP_MS = 2_000;
 /** Mechanisms we can speak, in order of preference (over TLS, PLAIN is as safe as any and one round trip). */
 const MECHANISMS = ['PLAIN', 'LOGIN', 'CRAM-MD5'] as const;
 
@@ -32,13 +30,11 @@ export async function smtpScript(ctx: ProbeContext, implicitTls: boolean): Promi
       return read(phase, signal);
     });
 
-  const quit = (): Promise<unknown> =>
-    ctx.phases
-      .run('quit', Math.min(QUIT_CAP_MS, ctx.timeouts.command), 'REPLY_TIMEOUT', (signal) => {
-        session.write('QUIT');
-        return read('quit', signal);
-      })
-      .catch(() => undefined); // a server that hangs up instead of saying 221 has still answered everything we asked
+  const quit = (): Promise<void> =>
+    ctx.goodbye((signal) => {
+      session.write('QUIT');
+      return read('quit', signal);
+    });
 
   // Greeting: multi-line allowed; a 4xx/5xx greeting is an answer (RFC 5321 §3.1: 554 means "go away").
   const greeting = await ctx.greeting((signal) => read('greeting', signal));
@@ -51,14 +47,11 @@ export async function smtpScript(ctx: ProbeContext, implicitTls: boolean): Promi
   } catch (err) {
     // The session is still usable (the server answered with a refusal, or we stopped on our own policy):
     // leave politely (RFC 5321 §3.1: after a 554 greeting the client SHOULD send QUIT), then report.
-    if (err instanceof MaildoctorError && (err.reply || STOPPED_BY_US.has(err.code))) await quit();
+    if (sessionStillUsable(err)) await quit();
     throw err;
   }
   await quit();
 }
-
-/** Errors maildoctor raises itself on a healthy session: the server is still waiting for a command. */
-const STOPPED_BY_US: ReadonlySet<ErrorCode> = new Set(['STARTTLS_UNAVAILABLE', 'AUTH_PLAINTEXT_REFUSED', 'AUTH_UNAVAILABLE']);
 
 /** Everything after a 220 greeting: EHLO, STARTTLS per policy, AUTH, relay test, and the test message if asked. */
 async function afterGreeting(ctx: ProbeContext, send: Send, implicitTls: boolean): Promise<void> {
