@@ -19,10 +19,6 @@ export function connected(p: CheckProbe): boolean {
   return p.result.phases.some((ph) => ph.name === 'connect' && ph.ok);
 }
 
-export function mailboxProbes(facts: CheckFacts): CheckProbe[] {
-  return facts.probes.filter((p) => p.purpose === 'incoming' || p.purpose === 'outgoing');
-}
-
 export function controls(facts: CheckFacts): CheckProbe[] {
   return facts.probes.filter((p) => p.purpose === 'control');
 }
