@@ -80,6 +80,7 @@ export const ERROR_CODES = {
   NETWORK_EVENTS_UNAVAILABLE: 'OS network change events are not available here; the agent relies on polling alone',
   FINGERPRINT_FAILED: 'the network fingerprint could not be computed; the network is taken as unchanged',
   CONFIG_RELOAD_FAILED: 'a reloaded config was refused; the agent keeps running with the previous one',
+
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -109,6 +110,12 @@ export const FINDING_CODES = {
   HYBRID_RECOMMENDED: 'send through the network provider’s server, receive from the mailbox provider',
   NOTHING_WORKS: 'no way to send or receive was verified from this network',
   NOT_VERIFIED: 'something could not be verified (no credentials, or a step was skipped)',
+
+  // Issue 11 (i11a): every AUTH outcome, blocklisted client addresses.
+  AUTH_TEMP_FAILURE: 'the server could not check the login right now (SMTP 454, IMAP [UNAVAILABLE]): its authentication backend is failing',
+  AUTH_MECHANISM_TOO_WEAK: 'the server refused the login mechanism as too weak for this connection (SMTP 534)',
+  AUTH_ENCRYPTION_REQUIRED: 'the server takes a login only over an encrypted connection (SMTP 538, IMAP LOGINDISABLED, POP3 STLS only)',
+  CLIENT_ADDRESS_BLOCKLISTED: 'this network’s public address is listed on a DNS blocklist (Spamhaus ZEN…), which mail servers use to refuse it',
 } as const;
 
 export type FindingCode = keyof typeof FINDING_CODES;

@@ -110,3 +110,26 @@ export function clientDescription(facts: CheckFacts, p?: CheckProbe): string {
 export function unique<T>(items: T[]): T[] {
   return [...new Set(items)];
 }
+
+/**
+ * Why a login that was attempted did not prove anything, in words that fit after "the login could not be
+ * verified: ". Keyed by the probe's error code, so a note never tells a user who gave a password to give one.
+ */
+const LOGIN_NOT_VERIFIED: Partial<Record<ErrorCode, string>> = {
+  AUTH_FAILED: 'the server refused the user name or password',
+  AUTH_TEMP_FAILURE: 'the server could not check it right now (a temporary failure on its side; try again later)',
+  AUTH_MECHANISM_TOO_WEAK: 'the server refused the login mechanism as too weak',
+  AUTH_ENCRYPTION_REQUIRED: 'the server takes a login only over an encrypted connection',
+  AUTH_REQUIRED: 'the server answered the login with "authentication required"',
+  AUTH_UNAVAILABLE: 'the server offers no login mechanism maildoctor can use',
+  AUTH_PLAINTEXT_REFUSED: 'maildoctor does not send a password unencrypted unless allowed (--allow-plaintext-auth)',
+};
+
+/** The login probes of an endpoint and why none of them proved the login, or undefined when one did. */
+export function loginNotVerified(facts: CheckFacts, host: string, port: number): string | undefined {
+  const logins = facts.probes.filter((q) => q.withAuth && q.host === host && q.port === port);
+  if (logins.length === 0) return 'no login was attempted on this server';
+  if (logins.some((q) => q.result.auth?.ok)) return undefined;
+  const code = logins.map(errorCode).find((c) => c !== undefined);
+  return (code && LOGIN_NOT_VERIFIED[code]) ?? `the login probe ended with ${code ?? 'no verdict'}`;
+}

@@ -4,7 +4,7 @@
  * Pure: facts in, recommendation and the findings that belong to it out.
  */
 import type { Security } from '../lib/types.js';
-import { clientDescription, connected, evidenceOf, offersAuth } from './analysis.js';
+import { clientDescription, connected, evidenceOf, loginNotVerified, offersAuth } from './analysis.js';
 import { dmarcPolicy, evaluateSpf } from './spf.js';
 import type { CheckFacts, CheckProbe, Finding, Recommendation, Setting } from './types.js';
 
@@ -75,7 +75,15 @@ export function recommend(facts: CheckFacts): RecommendationOutcome {
     ...authSubmission.map((p) => setting(p, 'password', true, 'logged in and the server accepted a recipient outside its domain (then reset: no message sent)', user)),
     ...openRelayForUs.map((p) => setting(p, 'none', true, 'the server relays for this network without a login (this only works while you are on this network)')),
     ...authOffered.map((p) =>
-      setting(p, 'password', false, refused(p) ? 'the server offers login over an encrypted connection but refused this user name or password' : 'the server offers login over an encrypted connection; not verified (no password given)', user),
+      setting(
+        p,
+        'password',
+        false,
+        creds
+          ? `the server offers login over an encrypted connection; the login could not be verified: ${loginNotVerified(facts, p.host, p.port) ?? 'no verdict'}`
+          : 'the server offers login over an encrypted connection; not verified (no password given)',
+        user,
+      ),
     ),
   ];
   const hybridSettings = hybridRelays.map((p) =>
@@ -108,10 +116,14 @@ export function recommend(facts: CheckFacts): RecommendationOutcome {
     findings.push(...spfFindings(facts, p));
   } else if (outgoingChoice && !outgoingChoice.verified) {
     const p = authOffered[0];
+    // With a password given, say why the login proved nothing; never ask for the password the user gave.
+    const why = p && creds ? loginNotVerified(facts, p.host, p.port) : undefined;
     notes.push(
       p && refused(p)
         ? `${p.host} refused the password: fix it (see the findings), then this setting works from any network.`
-        : 'Sending with your password was not verified: run again with --user and a password (MAILDOCTOR_PASSWORD, --password-stdin or the prompt).',
+        : p && why
+          ? `Sending through ${p.host}:${p.port} was not verified: ${why} (see the findings).`
+          : 'Sending with your password was not verified: run again with --user and a password (MAILDOCTOR_PASSWORD, --password-stdin or the prompt).',
     );
   }
 

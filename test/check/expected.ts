@@ -14,6 +14,7 @@ export type RuleName =
   | 'noServersRule'
   | 'relayRule'
   | 'authRule'
+  | 'authOutcomeRule'
   | 'greetingRule'
   | 'portsRule'
   | 'tlsRule'

@@ -200,6 +200,10 @@ export interface SmtpFaultOptions {
    * (drop mid-reply, reset, flood…).
    */
   onEhlo?: string | ((socket: net.Socket, t: Tracker) => void);
+  /** Raw reply to AUTH (any mechanism), e.g. '454 4.7.0 Temporary authentication failure\r\n'. @default 502 */
+  onAuth?: string;
+  /** Raw reply to MAIL FROM, e.g. '530 5.7.0 Authentication required\r\n'. @default 502 */
+  onMail?: string;
 }
 
 export const INJECTED_AFTER_STARTTLS = '220 Ready\r\n250 injected\r\n';
@@ -233,6 +237,10 @@ export function smtpServer(opts: SmtpFaultOptions = {}): Promise<FaultServer> {
           secure.on('error', () => {});
           serveSmtp(raw, secure, true, t);
         });
+      } else if (verb === 'AUTH' && opts.onAuth) {
+        stream.write(opts.onAuth);
+      } else if (verb === 'MAIL' && opts.onMail) {
+        stream.write(opts.onMail);
       } else if (verb === 'QUIT') {
         stream.end('221 2.0.0 Bye\r\n');
       } else if (verb === 'RSET' || verb === 'NOOP') {

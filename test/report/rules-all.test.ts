@@ -53,6 +53,25 @@ function seedWith(focus: RuleName, warnings: string[], closedPorts: number, also
   };
 }
 
+/**
+ * port25-dropped with every submission login answered by `code` instead of 235: receiving still works,
+ * sending is unverified, and no note asks for the password the user gave.
+ */
+function authOutcome(code: string, also: (r: CheckReport) => void): DerivedExpected {
+  return {
+    focus: 'authOutcomeRule',
+    rules: { authRule: ['AUTH_REQUIRED:info'], authOutcomeRule: [`${code}:warning`], portsRule: ['PORT_BLOCKED_BY_NETWORK:warning'] },
+    findings: [`${code}:warning`, 'PORT_BLOCKED_BY_NETWORK:warning', 'AUTH_REQUIRED:info'],
+    status: { sending: 'unverified', receiving: 'works' },
+    exitCode: 0,
+    also: (r) => {
+      assert.doesNotMatch(JSON.stringify(r.recommendation), /run again with --user|no password given/);
+      assert.equal(only(r, code)[0]!.probes.length, 4, 'one finding for the four submission logins');
+      also(r);
+    },
+  };
+}
+
 const EXPECTED: Record<string, DerivedExpected> = {
   'tls-mode-mismatch-465': seedWith('tlsRule', times(2, 'TLS_MODE_MISMATCH:warning'), 1, (r) => {
     for (const f of only(r, 'TLS_MODE_MISMATCH')) assert.match(f.fix!, /STARTTLS for this port/);
@@ -123,6 +142,19 @@ const EXPECTED: Record<string, DerivedExpected> = {
       assert.ok(f!.evidence.includes('[outgoing:mail.disney.test:587] S: 530 5.7.0 Authentication required'), f!.evidence.join('\n'));
     },
   },
+  // Issue 11: the login outcomes that are not "wrong password"; none may ask for a password that was given.
+  'auth-temp-failure': authOutcome('AUTH_TEMP_FAILURE', (r) => {
+    assert.match(only(r, 'AUTH_TEMP_FAILURE')[0]!.fix!, /Try again later/);
+    assert.match(r.recommendation.notes.join(' '), /temporary failure on its side; try again later/);
+  }),
+  'auth-mechanism-too-weak': authOutcome('AUTH_MECHANISM_TOO_WEAK', (r) => {
+    const [f] = only(r, 'AUTH_MECHANISM_TOO_WEAK');
+    assert.match(f!.summary, /mechanism PLAIN as too weak/);
+    assert.match(f!.fix!, /another authentication method/, 'the session was encrypted: the fix is the mechanism, not TLS');
+  }),
+  'auth-encryption-required': authOutcome('AUTH_ENCRYPTION_REQUIRED', (r) => {
+    assert.match(only(r, 'AUTH_ENCRYPTION_REQUIRED')[0]!.explanation, /already encrypted/, 'a 538 over TLS is the server’s inconsistency');
+  }),
   'dns-resolver-unreachable': {
     focus: 'dnsRule',
     rules: { dnsRule: ['DNS_RESOLVER_UNREACHABLE:error'] },
