@@ -16,6 +16,7 @@ import { UsageError } from '../lib/errors.js';
 import type { Credentials, PhaseTimeouts, ProbeOptions, Protocol } from '../lib/types.js';
 import { probes } from '../probes/index.js';
 import { buildReport } from '../report/index.js';
+import { gatherBlocklists, type BlocklistOptions } from './blocklists.js';
 import type { CheckFacts, CheckProbe, CheckReport, ProbePurpose } from '../report/types.js';
 
 export * from './defaults.js';
@@ -61,6 +62,8 @@ export interface CheckOptions {
   network: Partial<NetworkIdentityOptions>;
   /** Probe the current network provider's SMTP servers (the hybrid option). @default true */
   probeNetworkSmtp: boolean;
+  /** DNS blocklist lookups of the public address (`--dnsbl`, `--no-dnsbl`). @default when a refusal suggests it */
+  dnsbl: BlocklistOptions;
 }
 
 /** A probe before it runs: the report's CheckProbe without its result, plus how to run it. */
@@ -102,6 +105,7 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
     const plan = planProbes(discovery.candidates, network.provider?.smtp ?? [], controlSpecs, options, parsed.address);
     progress({ type: 'phase', phase: 'probes', total: plan.length, done: 0 });
     const results = await runPlan(plan, { ...options, lookup }, deadline, progress);
+    const blocklists = await gatherBlocklists(dns, network, results, options.dnsbl ?? {}, deadline.signal);
 
     progress({ type: 'phase', phase: 'report' });
     const facts: CheckFacts = {
@@ -114,6 +118,7 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
       discovery,
       probes: results,
       relayRecipient,
+      ...(blocklists ? { blocklists } : {}),
     };
     return buildReport(facts);
   } finally {

@@ -26,3 +26,11 @@ export const DEFAULT_CONTROLS = ['gmail-smtp-in.l.google.com:25', 'smtp.gmail.co
 
 /** The environment variable `maildoctor check` reads the password from. */
 export const PASSWORD_ENV = 'MAILDOCTOR_PASSWORD';
+
+/**
+ * DNS blocklists asked about the public address (issue 11), Spamhaus ZEN first: it combines SBL, CSS, XBL and
+ * PBL, and its return codes say which. A lookup tells the resolver and the list's operator this address.
+ */
+export const DEFAULT_DNSBLS = ['zen.spamhaus.org', 'bl.spamcop.net'];
+/** All blocklist lookups together, after the probes: a slow list must not hold the report back. */
+export const DNSBL_LOOKUP_TIMEOUT_MS = 4_000;

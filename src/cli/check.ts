@@ -27,6 +27,7 @@ export interface CheckCommandOptions {
   sendTest?: string;
   echoUrl?: string;
   ispdb?: string | boolean;
+  dnsbl?: boolean; // --dnsbl / --no-dnsbl; unset: when a refusal suggests it
   verbose?: boolean;
   progress?: boolean;
 }
@@ -42,6 +43,7 @@ export async function checkCommand(address: string, opts: CheckCommandOptions, i
   if (opts.relayRcpt) options.relayRecipient = opts.relayRcpt;
   if (opts.controls === false) options.controls = [];
   else if (opts.control?.length) options.controls = opts.control;
+  if (opts.dnsbl !== undefined) options.dnsbl = { mode: opts.dnsbl };
   if (opts.timeout) options.timeoutMs = parsePositiveInt('--timeout', opts.timeout);
   if (opts.echoUrl) options.network = { echoUrl: opts.echoUrl };
   // The ISPDB is asked twice: for the address's domain (discovery) and for the network provider's domain

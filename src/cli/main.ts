@@ -5,7 +5,7 @@ import { EXIT, parsePositiveInt, processIo, type Io } from './io.js';
 import type { CheckCommandOptions } from './check.js';
 import type { ProbeCommandOptions } from './probe.js';
 import type { AgentCommandOptions } from './agent.js';
-import { DEFAULT_CONTROLS, DEFAULT_RELAY_RECIPIENT, PASSWORD_ENV } from '../check/defaults.js';
+import { DEFAULT_CONTROLS, DEFAULT_DNSBLS, DEFAULT_RELAY_RECIPIENT, PASSWORD_ENV } from '../check/defaults.js';
 
 const EXIT_HELP = `
 Exit codes:
@@ -51,6 +51,8 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('--echo-url <url>', 'HTTPS URL that answers with your public address (off by default: it tells a third party your address)')
     .option('--ispdb <url>', 'base URL of the ISP settings database')
     .option('--no-ispdb', 'do not ask the ISP settings database')
+    .option('--dnsbl', `always look up your public address in DNS blocklists (${DEFAULT_DNSBLS.join(', ')}); by default only when a server refuses you on port 25. It tells your resolver and the lists your address`)
+    .option('--no-dnsbl', 'never look up your public address in DNS blocklists')
     .option('--timeout <ms>', 'overall deadline of the check in milliseconds (default 45000)')
     .option('--autoconfig <file>', 'write the recommended settings as a Thunderbird clientConfig v1.1 XML file')
     .option('--send-test <to>', 'after the check, send ONE real test message to this address through the recommended server')

@@ -133,3 +133,14 @@ export function loginNotVerified(facts: CheckFacts, host: string, port: number):
   const code = logins.map(errorCode).find((c) => c !== undefined);
   return (code && LOGIN_NOT_VERIFIED[code]) ?? `the login probe ended with ${code ?? 'no verdict'}`;
 }
+
+/**
+ * A refusal a DNS blocklist listing typically causes: a permanent (5xx) refusal of MAIL FROM or RCPT TO on
+ * port 25 (Postfix's reject_rbl_client answers 554 5.7.1 at RCPT), or a 5xx greeting on any SMTP port.
+ */
+export function suggestsBlocklist(p: CheckProbe): boolean {
+  const e = p.result.error;
+  if (!e?.reply?.code || e.reply.code < 500 || p.role !== 'smtp') return false;
+  if (e.code === 'GREETING_REJECTED') return true;
+  return p.port === 25 && (e.code === 'RELAY_DENIED' || e.code === 'SENDER_REJECTED');
+}

@@ -2,6 +2,7 @@ import type { FindingCode } from '../lib/codes.js';
 import type { ProbeResult, Protocol, Security } from '../lib/types.js';
 import type { DiscoveryResult, MailRole, Provenance } from '../discovery/types.js';
 import type { NetworkIdentity } from '../discovery/network.js';
+import type { BlocklistFacts } from '../discovery/dnsbl.js';
 
 /** Version of the `maildoctor check --json` document (docs/check-report.schema.json). Bumped on breaking change. */
 export const REPORT_SCHEMA_VERSION = 1;
@@ -92,6 +93,8 @@ export interface CheckFacts {
   probes: CheckProbe[];
   /** The external address used for RCPT TO in relay tests. */
   relayRecipient: string;
+  /** DNS blocklist answers about the public address, when they were asked (src/check/blocklists.ts). */
+  blocklists?: BlocklistFacts;
 }
 
 /** The `maildoctor check --json` document. */

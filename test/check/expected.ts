@@ -13,6 +13,7 @@ export type RuleName =
   | 'dnsRule'
   | 'noServersRule'
   | 'relayRule'
+  | 'blocklistRule'
   | 'authRule'
   | 'authOutcomeRule'
   | 'greetingRule'
@@ -106,6 +107,17 @@ export const EXPECTED: Record<string, Expected> = {
     hybrid: false,
     incoming: IMAPS,
     outgoing: SUBMISSIONS,
+  },
+  'dnsbl-pbl': {
+    exitCode: 1,
+    // The seed story, but the provider's 554 on 25 is a blocklist refusal: the lookup (made because of it)
+    // finds the address on Spamhaus PBL; the ISP's relay is the way out, as the finding says.
+    findings: ['SMTP_RELAY_DENIED:error', 'CLIENT_ADDRESS_BLOCKLISTED:error', 'SPF_HYBRID_FAIL:warning', ...SEED_CLOSED, 'HYBRID_RECOMMENDED:info'],
+    rules: { relayRule: ['SMTP_RELAY_DENIED:error'], blocklistRule: ['CLIENT_ADDRESS_BLOCKLISTED:error'], portsRule: SEED_CLOSED, ...HYBRID },
+    status: { sending: 'works', receiving: 'works' },
+    hybrid: true,
+    incoming: IMAPS,
+    outgoing: HYBRID_OUT,
   },
   'unknown-domain': {
     exitCode: 1,

@@ -11,7 +11,8 @@ import { CHECK_CONNECT_TIMEOUT_MS } from '../../src/check/check.js';
 import { buildReport } from '../../src/report/index.js';
 import { plainColors, renderReport } from '../../src/report/render-text.js';
 import type { CheckReport, Setting } from '../../src/report/types.js';
-import { cleanupStaleLabs, Lab, LAB, type ExecResult } from '../lab/lab.js';
+import { join } from 'node:path';
+import { cleanupStaleLabs, Lab, LAB, REPO_ROOT, type ExecResult } from '../lab/lab.js';
 import { factsOf } from '../lab/report-files.js';
 import { applyState, runScenarioCheck, SCENARIOS, wrongPassword, type Scenario } from '../lab/scenarios.js';
 import { EXPECTED, type ExpectedSetting } from './expected.js';
@@ -98,6 +99,17 @@ const EXTRA: Record<string, (r: CheckReport) => void> = {
     assert.equal(r.network.provider?.domain, 'disney.test');
     assert.ok(!r.probes.some((p) => p.purpose === 'network-smtp'), 'the network provider is the mailbox provider: no separate hybrid probe');
   },
+  'dnsbl-pbl': (r) => {
+    // Looked up because 25 refused with a 5xx; ZEN says PBL (127.0.0.11), SpamCop knows nothing (NXDOMAIN).
+    assert.equal(r.blocklists?.trigger, 'refusal');
+    assert.equal(r.blocklists?.address, LAB.userAddress);
+    assert.deepEqual(r.blocklists?.answers.map((a) => `${a.zone} ${a.status} ${a.codes.join(',')}`), ['zen.spamhaus.org listed 127.0.0.11', 'bl.spamcop.net not-listed ']);
+    assert.match(probe(r, 'outgoing:mail.disney.test:25').result.relay?.rcptTo?.text ?? '', /blocked using zen\.spamhaus\.org/);
+    const f = r.findings.find((x) => x.code === 'CLIENT_ADDRESS_BLOCKLISTED')!;
+    assert.deepEqual(f.probes, ['outgoing:mail.disney.test:25', 'outgoing:smtp.disney.test:25']);
+    assert.match(f.explanation, /not meant to send mail directly/);
+    assert.match(f.fix!, /submission service with your password .* or through your ISP’s relay/);
+  },
   'unknown-domain': (r) => {
     assert.equal(r.discovery.facts.mx.rcode, 'NXDOMAIN');
     assert.ok(!r.probes.some((p) => p.purpose === 'incoming' || p.purpose === 'outgoing'), 'nothing to probe for a domain that does not exist');
@@ -173,6 +185,24 @@ describe('maildoctor check in the lab (namespaces, Postfix, Dovecot, nftables)',
       });
     }
   }
+
+  it('(h) blocklists from the built CLI: the text report names PBL; --dnsbl always asks, --no-dnsbl never', async () => {
+    const s = SCENARIOS.find((x) => x.id === 'dnsbl-pbl')!;
+    await applyState(lab, s.state);
+    const built = [process.execPath, join(REPO_ROOT, 'bin', 'maildoctor.js')];
+    const text = await lab.runCheck({ json: false, command: built });
+    assertNoSecret(text, 'dnsbl text');
+    assert.equal(text.code, 1, text.stderr);
+    matchSnapshot(s.id, normaliseReportText(text.stdout));
+    const never = parseReport(await lab.runCheck({ extra: ['--no-dnsbl'], command: built }), '--no-dnsbl');
+    assert.equal(never.blocklists, undefined);
+    assert.ok(!never.findings.some((f) => f.code === 'CLIENT_ADDRESS_BLOCKLISTED'));
+    assert.ok(never.findings.some((f) => f.code === 'SMTP_RELAY_DENIED'), 'the refusal itself is still reported');
+    const always = parseReport(await lab.runCheck({ extra: ['--dnsbl'], command: built }), '--dnsbl');
+    assert.equal(always.blocklists?.trigger, 'requested');
+    assert.ok(always.findings.some((f) => f.code === 'CLIENT_ADDRESS_BLOCKLISTED'));
+    await assertQueuesEmpty('dnsbl');
+  });
 
   it('(g) a malformed address: exit 2, one clear line on stderr, no stack, nothing probed', async () => {
     for (const [address, message] of [

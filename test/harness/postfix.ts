@@ -61,6 +61,8 @@ export interface PostfixOptions {
   mailUid?: number;
   /** Server certificate: a kind from certs.ts or your own files. @default 'valid' */
   certificate?: CertificateKind | { certFile: string; keyFile: string };
+  /** DNS blocklists whose listed clients smtpd refuses (`reject_rbl_client ZONE`); needs a resolver in the namespace. */
+  rblClients?: string[];
   /** smtpd_error_sleep_time: delay before each 4xx/5xx reply. @default 0 (Postfix's own default is 1 s) */
   errorSleepSeconds?: number;
 }
@@ -195,6 +197,7 @@ async function startOnce(options: PostfixOptions): Promise<PostfixInstance> {
       INET_PROTOCOLS: listenAddresses.some((a) => isIPv6(a)) ? 'all' : 'ipv4',
       ERROR_SLEEP_TIME: `${options.errorSleepSeconds ?? 0}s`,
       MYNETWORKS: (options.mynetworks ?? ['127.0.0.2/32']).join(', '),
+      CLIENT_RESTRICTIONS: ['permit_mynetworks', ...(options.rblClients ?? []).map((z) => `reject_rbl_client ${z}`)].join(', '),
       MAILBOX_DOMAINS: domains.join(', '),
       MAILBOX_BASE: options.mailboxBase ?? join(runDir, 'mail'),
       MAILBOX_MAP: paths.mailboxMap,

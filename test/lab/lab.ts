@@ -82,6 +82,8 @@ export const LAB = {
   /** Names the provider's certificates cover (the `wrongName` kind covers none of them). */
   providerNames: ['mail.disney.test', 'smtp.disney.test', 'imap.disney.test', 'pop.disney.test'],
   ispNames: ['smtp.isp.test'],
+  /** The DNSBL the provider's Postfix consults when `ProviderConfig.blocklist` is on. */
+  blocklist: 'zen.spamhaus.org',
 } as const;
 
 /** An L2 network: a bridge in the router namespace, with the router's address on it. */
@@ -118,6 +120,11 @@ export interface ProviderConfig {
   imapCertificate: CertificateKind;
   /** Certificate of Postfix (25 STARTTLS, 587, 465). */
   smtpCertificate: CertificateKind;
+  /**
+   * Postfix refuses clients listed on zen.spamhaus.org (`reject_rbl_client`), and the lab's DNS lists the
+   * user's ISP address there as Spamhaus PBL (fixtures/lab/dnsbl.zone). @default false
+   */
+  blocklist?: boolean;
 }
 
 export const DEFAULT_PROVIDER: ProviderConfig = { submission: false, imapCertificate: 'valid', smtpCertificate: 'valid' };
@@ -331,7 +338,8 @@ export class Lab {
     await run('ip', ['netns', 'exec', router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
     for (const [name, spec] of Object.entries(DEFAULT_SEGMENTS)) await this.#addBridge(name, spec);
     await Promise.all([
-      this.addHost('provider', { segment: 'provider', address: LAB.provider }),
+      // The provider's Postfix asks DNS (blocklists) through the provider network's resolver.
+      this.addHost('provider', { segment: 'provider', address: LAB.provider, resolvers: [LAB.providerRouter] }),
       this.addHost('net', { segment: 'net', address: LAB.control }),
       this.addHost('user', { segment: 'isp', address: LAB.userAddress, resolvers: [LAB.ispRouter] }, '02:00:00:00:00:77'),
     ]);
@@ -510,6 +518,7 @@ export class Lab {
       mydomain: 'disney.test',
       mailboxes: [{ address: LAB.address, maildir: `${LAB.user}/Maildir/` }],
       certificate: this.certs.provider[this.provider.smtpCertificate],
+      ...(this.provider.blocklist ? { rblClients: [LAB.blocklist] } : {}),
     });
   }
 
@@ -521,9 +530,13 @@ export class Lab {
   async setProvider(change: Partial<ProviderConfig>): Promise<void> {
     const next = { ...this.provider, ...change };
     const dovecotChanges = next.imapCertificate !== this.provider.imapCertificate;
+    const blocklistChanges = Boolean(next.blocklist) !== Boolean(this.provider.blocklist);
     const postfixChanges =
-      next.smtpCertificate !== this.provider.smtpCertificate || next.submission !== this.provider.submission || (dovecotChanges && next.submission);
-    const zoneChanges = next.submission !== this.provider.submission;
+      next.smtpCertificate !== this.provider.smtpCertificate ||
+      next.submission !== this.provider.submission ||
+      blocklistChanges ||
+      (dovecotChanges && next.submission);
+    const zoneChanges = next.submission !== this.provider.submission || blocklistChanges;
     this.provider = next;
     if (postfixChanges) {
       await this.providerPostfix?.stop();
@@ -547,6 +560,7 @@ export class Lab {
   async #writeZones(): Promise<string[]> {
     const files = [join(ZONE_DIR, 'lab.zone')];
     if (this.provider.submission) files.push(join(ZONE_DIR, 'submission.zone'));
+    if (this.provider.blocklist) files.push(join(ZONE_DIR, 'dnsbl.zone'));
     if (this.#extraZone) {
       const extra = join(this.#runDir, 'extra.zone');
       await writeFile(extra, this.#extraZone);

@@ -78,6 +78,12 @@ export const SCENARIOS: readonly Scenario[] = [
     check: {},
   },
   {
+    id: 'dnsbl-pbl',
+    title: '(h) the user’s ISP address is on Spamhaus PBL and the provider’s Postfix refuses listed clients on 25 (reject_rbl_client)',
+    state: { ...SEED, provider: { ...SEED.provider, blocklist: true } },
+    check: {},
+  },
+  {
     id: 'unknown-domain',
     title: '(g) an address at a domain that does not exist',
     state: SUBMISSION,

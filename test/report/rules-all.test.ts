@@ -155,6 +155,18 @@ const EXPECTED: Record<string, DerivedExpected> = {
   'auth-encryption-required': authOutcome('AUTH_ENCRYPTION_REQUIRED', (r) => {
     assert.match(only(r, 'AUTH_ENCRYPTION_REQUIRED')[0]!.explanation, /already encrypted/, 'a 538 over TLS is the server’s inconsistency');
   }),
+  'dnsbl-query-refused': {
+    focus: 'blocklistRule',
+    rules: { relayRule: ['SMTP_RELAY_DENIED:error'], blocklistRule: ['NOT_VERIFIED:info'], portsRule: times(2, 'PORT_CLOSED:info'), recommend: HYBRID },
+    findings: ['SMTP_RELAY_DENIED:error', 'SPF_HYBRID_FAIL:warning', 'NOT_VERIFIED:info', ...times(2, 'PORT_CLOSED:info'), 'HYBRID_RECOMMENDED:info'],
+    status: WORKS,
+    exitCode: 1,
+    also: (r) => {
+      const [f] = only(r, 'NOT_VERIFIED');
+      assert.match(f!.explanation, /refused the query itself .* not a listing/);
+      assert.deepEqual(f!.evidence[0], '77.100.51.198.zen.spamhaus.org: A 127.255.255.254 (query refused, not a listing)');
+    },
+  },
   'dns-resolver-unreachable': {
     focus: 'dnsRule',
     rules: { dnsRule: ['DNS_RESOLVER_UNREACHABLE:error'] },
