@@ -16,7 +16,9 @@ import { UsageError } from '../lib/errors.js';
 import type { Credentials, PhaseTimeouts, ProbeOptions, Protocol } from '../lib/types.js';
 import { probes } from '../probes/index.js';
 import { buildReport } from '../report/index.js';
+import { hybridSpfQuestion, txtAnswer } from '../report/spf-caveat.js';
 import { gatherBlocklists, type BlocklistOptions } from './blocklists.js';
+import { gatherSpf } from './spf-facts.js';
 import type { CheckFacts, CheckProbe, CheckReport, ProbePurpose } from '../report/types.js';
 
 export * from './defaults.js';
@@ -105,7 +107,14 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
     const plan = planProbes(discovery.candidates, network.provider?.smtp ?? [], controlSpecs, options, parsed.address);
     progress({ type: 'phase', phase: 'probes', total: plan.length, done: 0 });
     const results = await runPlan(plan, { ...options, lookup }, deadline, progress);
-    const blocklists = await gatherBlocklists(dns, network, results, options.dnsbl ?? {}, deadline.signal);
+    // Facts the probes call for: blocklists after a refusal, the domain's SPF for a hybrid server's address.
+    const spfQuestions = results
+      .filter((p) => p.purpose === 'network-smtp' && p.result.relay?.accepted)
+      .flatMap((p) => hybridSpfQuestion(parsed, p) ?? []);
+    const [blocklists, spfAnswers] = await Promise.all([
+      gatherBlocklists(dns, network, results, options.dnsbl ?? {}, deadline.signal),
+      spfQuestions.length ? gatherSpf(dns, spfQuestions, [txtAnswer(parsed.domain, discovery.facts.spf)], deadline.signal) : undefined,
+    ]);
 
     progress({ type: 'phase', phase: 'report' });
     const facts: CheckFacts = {
@@ -118,6 +127,7 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
       discovery,
       probes: results,
       relayRecipient,
+      ...(spfAnswers ? { spf: { answers: spfAnswers } } : {}),
       ...(blocklists ? { blocklists } : {}),
     };
     return buildReport(facts);

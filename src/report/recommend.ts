@@ -5,7 +5,7 @@
  */
 import type { Security } from '../lib/types.js';
 import { clientDescription, connected, evidenceOf, loginNotVerified, offersAuth } from './analysis.js';
-import { dmarcPolicy, evaluateSpf } from './spf.js';
+import { spfCaveat } from './spf-caveat.js';
 import type { CheckFacts, CheckProbe, Finding, Recommendation, Setting } from './types.js';
 
 const SECURITY_RANK: Record<Security, number> = { tls: 0, starttls: 1, plain: 2 };
@@ -113,7 +113,7 @@ export function recommend(facts: CheckFacts): RecommendationOutcome {
       fix: `Outgoing server: ${p.host}, port ${p.port}, ${p.result.security === 'plain' ? 'no encryption' : p.result.security === 'tls' ? 'SSL/TLS' : 'STARTTLS'}, no authentication. Change it again when you change network.`,
       probes: [p.id],
     });
-    findings.push(...spfFindings(facts, p));
+    findings.push(...spfCaveat(facts, p));
   } else if (outgoingChoice && !outgoingChoice.verified) {
     const p = authOffered[0];
     // With a password given, say why the login proved nothing; never ask for the password the user gave.
@@ -161,36 +161,4 @@ export function recommend(facts: CheckFacts): RecommendationOutcome {
     },
     findings,
   };
-}
-
-/** Mail from the user's domain sent through the hybrid server: will SPF/DMARC at the recipient accept it? */
-function spfFindings(facts: CheckFacts, p: CheckProbe): Finding[] {
-  const d = facts.discovery.facts;
-  const spf = d.spf.matching[0];
-  const dmarc = dmarcPolicy(d.dmarc.matching[0]);
-  const ip = p.result.target.address;
-  if (!ip) return [];
-  const addressesOf = (host: string): string[] => d.hosts.find((h) => h.host === host)?.addresses ?? [];
-  const { verdict, unevaluated } = evaluateSpf({
-    record: spf,
-    ip,
-    domainAddresses: addressesOf(facts.domain),
-    mxAddresses: d.mx.records.flatMap((r) => addressesOf(r.exchange)),
-  });
-  if (verdict === 'pass' || verdict === 'none' || verdict === 'neutral') return [];
-  if (verdict === 'unknown' && !dmarc) return [];
-  const strict = dmarc === 'reject' || dmarc === 'quarantine';
-  return [
-    {
-      code: 'SPF_HYBRID_FAIL',
-      severity: verdict === 'fail' || strict ? 'warning' : 'info',
-      summary: `Mail from ${facts.domain} sent through ${p.host} may be ${strict ? (dmarc === 'reject' ? 'rejected' : 'put in spam') : 'marked as suspicious'} by recipients`,
-      explanation:
-        `${facts.domain} publishes an SPF policy ${verdict === 'unknown' ? `that maildoctor could not fully evaluate (${unevaluated.join(' ')})` : `that does not list ${ip} (${p.host}): SPF result "${verdict}"`}` +
-        `${dmarc ? `, and a DMARC policy "p=${dmarc}"` : ''}. Recipients check that mail from ${facts.domain} comes from servers the domain allows; the hybrid server is not one of them.`,
-      evidence: [`SPF ${facts.domain}: ${spf ?? '(none)'}`, `DMARC _dmarc.${facts.domain}: ${d.dmarc.matching[0] ?? '(none)'}`, `hybrid server ${p.host} = ${ip}`],
-      fix: 'Prefer authenticated submission to your mailbox provider if it offers it; otherwise expect some recipients to refuse mail sent this way.',
-      probes: [p.id],
-    },
-  ];
 }

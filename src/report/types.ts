@@ -3,6 +3,7 @@ import type { ProbeResult, Protocol, Security } from '../lib/types.js';
 import type { DiscoveryResult, MailRole, Provenance } from '../discovery/types.js';
 import type { NetworkIdentity } from '../discovery/network.js';
 import type { BlocklistFacts } from '../discovery/dnsbl.js';
+import type { SpfDnsAnswer } from './spf.js';
 
 /** Version of the `maildoctor check --json` document (docs/check-report.schema.json). Bumped on breaking change. */
 export const REPORT_SCHEMA_VERSION = 1;
@@ -93,6 +94,11 @@ export interface CheckFacts {
   probes: CheckProbe[];
   /** The external address used for RCPT TO in relay tests. */
   relayRecipient: string;
+  /**
+   * DNS answers asked to evaluate the domain's SPF policy for the hybrid server (src/check/spf-facts.ts),
+   * beyond discovery's TXT record of the domain. Present when a hybrid server was found.
+   */
+  spf?: { answers: SpfDnsAnswer[] };
   /** DNS blocklist answers about the public address, when they were asked (src/check/blocklists.ts). */
   blocklists?: BlocklistFacts;
 }

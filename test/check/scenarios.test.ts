@@ -18,6 +18,23 @@ import { applyState, runScenarioCheck, SCENARIOS, wrongPassword, type Scenario }
 import { EXPECTED, type ExpectedSetting } from './expected.js';
 import { matchSnapshot, normaliseReportText } from './snapshot.js';
 
+/** Mailbox domains on the provider's MX with SPF policies for test (i): the hybrid server is 198.51.100.1. */
+const SPF_ZONE = `
+spf-pass.test            MX   10 mail.disney.test.
+spf-pass.test            TXT  "v=spf1 include:_spf.spf-pass.test -all"
+_spf.spf-pass.test       TXT  "v=spf1 redirect=_spf.isp.test"
+_spf.isp.test            TXT  "v=spf1 a:relay.isp.test mx:isp.test -all"
+isp.test                 MX   10 smtp.isp.test.
+_dmarc.spf-pass.test     TXT  "v=DMARC1; p=reject"
+spf-loop.test            MX   10 mail.disney.test.
+spf-loop.test            TXT  "v=spf1 include:_a.spf-loop.test -all"
+_a.spf-loop.test         TXT  "v=spf1 include:_b.spf-loop.test ~all"
+_b.spf-loop.test         TXT  "v=spf1 include:_a.spf-loop.test ~all"
+_dmarc.spf-loop.test     TXT  "v=DMARC1; p=reject"
+spf-fail.test            MX   10 mail.disney.test.
+spf-fail.test            TXT  "v=spf1 mx -all"
+`;
+
 function canRunLab(): string | undefined {
   if (process.platform !== 'linux') return 'the lab needs Linux network namespaces';
   if (process.getuid?.() !== 0) return 'the lab needs root';
@@ -202,6 +219,39 @@ describe('maildoctor check in the lab (namespaces, Postfix, Dovecot, nftables)',
     assert.equal(always.blocklists?.trigger, 'requested');
     assert.ok(always.findings.some((f) => f.code === 'CLIENT_ADDRESS_BLOCKLISTED'));
     await assertQueuesEmpty('dnsbl');
+  });
+
+  it('(i) SPF of the hybrid server through include, redirect, a and mx; a loop; a fail without DMARC (built CLI)', async () => {
+    // Mailbox domains whose MX is the provider (which refuses to relay from here): the hybrid is smtp.isp.test
+    // (198.51.100.1), and each domain's SPF decides whether the caveat is given.
+    await applyState(lab, SCENARIOS[0]!.state);
+    await lab.setExtraZone(SPF_ZONE);
+    const built = [process.execPath, join(REPO_ROOT, 'bin', 'maildoctor.js')];
+    try {
+      const check = async (domain: string): Promise<CheckReport> => {
+        const r = parseReport(await lab.runCheck({ address: `pippo@${domain}`, login: false, command: built }), domain);
+        assert.equal(r.recommendation.hybrid, true, `${domain}: hybrid through smtp.isp.test\n${findingKeys(r).join(', ')}`);
+        return r;
+      };
+      const pass = await check('spf-pass.test');
+      assert.ok(!pass.findings.some((f) => f.code === 'SPF_HYBRID_FAIL'), 'SPF passes through include → redirect → mx: no caveat');
+      assert.deepEqual(pass.spf?.answers.map((a) => `${a.name} ${a.type} ${a.status}`), [
+        '_spf.spf-pass.test TXT ok',
+        '_spf.isp.test TXT ok',
+        'relay.isp.test A void',
+        'isp.test MX ok',
+        'smtp.isp.test A ok',
+      ]);
+      const loop = (await check('spf-loop.test')).findings.find((f) => f.code === 'SPF_HYBRID_FAIL');
+      assert.equal(loop?.severity, 'warning', 'permerror under DMARC p=reject');
+      assert.match(loop!.explanation, /broken \(more than 10 DNS-querying terms/);
+      assert.match(loop!.explanation, /DMARC p=reject/);
+      const fail = (await check('spf-fail.test')).findings.find((f) => f.code === 'SPF_HYBRID_FAIL');
+      assert.equal(fail?.severity, 'warning', 'a fail is a caveat even without DMARC');
+      assert.match(fail!.explanation, /SPF result "fail", decided by -all in spf-fail\.test\. spf-fail\.test publishes no DMARC policy/);
+    } finally {
+      await lab.setExtraZone('');
+    }
   });
 
   it('(g) a malformed address: exit 2, one clear line on stderr, no stack, nothing probed', async () => {
