@@ -22,7 +22,11 @@ export const relayRule: Rule = (facts) => {
     summary: `${servers} ${endpoints.length > 1 ? 'refuse' : 'refuses'} to send mail for you from this network`,
     explanation:
       `The mailbox provider’s outgoing server accepted the connection but refused to relay a message to an outside address ` +
-      `for ${who}. Providers only relay for clients on their own network, or for clients that log in. ` +
+      `for ${who}. ` +
+      // A listing found by the blocklist lookup is the likelier reason than the relay policy (blocklistRule).
+      (facts.blocklists?.answers.some((a) => a.status === 'listed')
+        ? 'This address is on a DNS blocklist (see that finding), which is the likely reason. '
+        : 'Providers only relay for clients on their own network, or for clients that log in. ') +
       (submissionWorks
         ? 'Logging in (authenticated submission) works from here, so use that.'
         : submissionOffered
