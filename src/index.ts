@@ -36,7 +36,8 @@ export * from './discovery/index.js';
 
 // The check and the pure report builder.
 export { check, planProbes, DEFAULT_CONTROLS, DEFAULT_RELAY_RECIPIENT, CHECK_TIMEOUT_MS, CHECK_PROBE_TIMEOUT_MS, type CheckOptions, type CheckProgress } from './check/check.js';
-export { buildReport, reportExitCode, RULES, recommend, evaluateSpf, dmarcPolicy } from './report/index.js';
+export { buildReport, reportExitCode, RULES, recommend, evaluateSpf, spfTable, dmarcPolicy } from './report/index.js';
+export type { SpfDnsAnswer, SpfEvaluation, SpfQuestion, SpfResult } from './report/spf.js';
 export { renderReport, plainColors, type Colors, type RenderOptions } from './report/render-text.js';
 export { clientConfigXml } from './report/client-config-xml.js';
 export type { CheckFacts, CheckProbe, CheckReport, Finding, Recommendation, Setting, Severity, ProbePurpose } from './report/types.js';

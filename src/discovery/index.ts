@@ -31,6 +31,7 @@ export {
 export { parseAddress, registrableDomain } from './address.js';
 export { DnsClient, DNS_ATTEMPT_TIMEOUT_MS, DNS_QUERY_TIMEOUT_MS, DNS_RETRIES, type DnsQueryResult, type DnsClientOptions, type QueryType } from './dns-client.js';
 export { lookupMx, lookupSrv, lookupTxt, lookupAddresses, lookupPtr, reverseName, SRV_SERVICES } from './dns-lookups.js';
+export { lookupBlocklists, dnsblQueryName, type BlocklistAnswer, type BlocklistFacts } from './dnsbl.js';
 export { parseResolverSpec, systemResolvers } from './resolvers.js';
 export { parseClientConfig } from './client-config.js';
 export { parseXml, XmlError, type XmlElement, type XmlLimits } from './xml.js';

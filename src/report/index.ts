@@ -61,5 +61,5 @@ export function reportExitCode(report: CheckReport): 0 | 1 {
 }
 
 export { recommend } from './recommend.js';
-export { evaluateSpf, dmarcPolicy } from './spf.js';
+export { evaluateSpf, spfTable, dmarcPolicy } from './spf.js';
 export type * from './types.js';
