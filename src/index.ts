@@ -58,3 +58,25 @@ export {
   type AccountSummary,
   type Clock,
 } from './agent/index.js';
+
+// The multi-target exporter: /probe?module=…&target=… for Prometheus (docs/exporter.md).
+export {
+  startExporter,
+  validateExporterConfig,
+  loadExporterConfig,
+  moduleRuntimes,
+  BUILTIN_MODULES,
+  DEFAULT_EXPORTER_LISTEN,
+  AllowList,
+  parseAllowPattern,
+  probeRegistry,
+  renderProbeMetrics,
+  validateWebConfig,
+  loadWebConfig,
+  BasicAuth,
+  type ExporterConfig,
+  type ExporterHandle,
+  type ExporterModule,
+  type ExporterOptions,
+  type WebConfig,
+} from './exporter/index.js';

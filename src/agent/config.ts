@@ -139,7 +139,8 @@ export interface ValidateOptions {
 
 type Json = Record<string, unknown>;
 
-class Checker {
+/** Field-by-field checks that collect every issue with its path; the exporter's config (src/exporter) uses it too. */
+export class Checker {
   readonly issues: ConfigIssue[] = [];
   constructor(private readonly opts: ValidateOptions) {}
 
@@ -188,7 +189,7 @@ class Checker {
   }
 }
 
-function kind(v: unknown): string {
+export function kind(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);

@@ -5,6 +5,8 @@ import { EXIT, parsePositiveInt, processIo, type Io } from './io.js';
 import type { CheckCommandOptions } from './check.js';
 import type { ProbeCommandOptions } from './probe.js';
 import type { AgentCommandOptions } from './agent.js';
+import type { ExporterCommandOptions } from './exporter.js';
+import { DEFAULT_EXPORTER_LISTEN } from '../exporter/defaults.js';
 import { DEFAULT_CONTROLS, DEFAULT_DNSBLS, DEFAULT_RELAY_RECIPIENT, PASSWORD_ENV } from '../check/defaults.js';
 
 const EXIT_HELP = `
@@ -118,6 +120,21 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
       exitCode = await (await import('./agent.js')).agentCommand(opts, io);
     });
 
+  program
+    .command('exporter')
+    .description('a Prometheus multi-target exporter, blackbox_exporter style: /probe?module=NAME&target=HOST[:PORT] (docs/exporter.md)')
+    .option('--listen <host:port>', `address to listen on (default ${DEFAULT_EXPORTER_LISTEN}: local only)`)
+    .option('--config <file>', 'YAML config: modules, allow-list, limits (docs/exporter.md)')
+    .option('--allow <pattern>', 'allow targets matching HOST, *.DOMAIN, HOST:PORT, HOST:* or a CIDR network (repeatable); required unless the config has `allow:`', collect)
+    .option('--web-config <file>', 'TLS and basic auth of the listener, in the Prometheus exporter toolkit web config format')
+    .option('--ca <file>', 'extra trusted CA certificates (PEM) for every module')
+    .addOption(new Option('--log-level <level>', 'log level').choices(['error', 'warn', 'info', 'debug']))
+    .addOption(new Option('--log-format <format>', 'log lines as text or JSON').choices(['text', 'json']))
+    .addHelpText('after', `${EXIT_HELP}\n\nSignals: SIGTERM or SIGINT stops cleanly (exit 0).`)
+    .action(async (opts: ExporterCommandOptions) => {
+      exitCode = await (await import('./exporter.js')).exporterCommand(opts, io);
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
@@ -143,6 +160,10 @@ export function exitCodeFor(err: unknown, io: Io): number {
   }
   io.stderr.write(`maildoctor: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
   return EXIT.INTERNAL;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function collectTwo(value: string, previous: string[] | undefined): string[] {
