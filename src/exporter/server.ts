@@ -17,6 +17,8 @@ import type { AddressInfo } from 'node:net';
 import type tls from 'node:tls';
 import type { Logger } from 'winston';
 import { parseListen } from '../agent/config.js';
+import { createAgentLogger } from '../agent/log.js';
+import { Redactor } from '../agent/redact.js';
 import { parseHostPort } from '../cli/io.js';
 import { isUsageError, UsageError } from '../lib/errors.js';
 import type { Probe, ProbeResult, Protocol } from '../lib/types.js';
@@ -43,6 +45,7 @@ export interface ExporterOptions {
   runtimes: Map<string, ModuleRuntime>;
   /** TLS and basic auth of the listener. */
   web: WebConfig;
+  /** Where probes (debug) and internal errors go. @default silent */
   logger: Logger;
   /** Injectable probe registry (tests); the real probes by default. */
   probes: Readonly<Record<Protocol, Probe>>;
@@ -86,7 +89,7 @@ export function probeDeadlineMs(moduleTimeoutMs: number, scrapeTimeoutHeader: st
   return Math.min(moduleTimeoutMs, Math.max(scrapeMs - SCRAPE_TIMEOUT_OFFSET_MS, scrapeMs / 2));
 }
 
-export async function startExporter(config: ExporterConfig, options: Partial<ExporterOptions> & Pick<ExporterOptions, 'logger'>): Promise<ExporterHandle> {
+export async function startExporter(config: ExporterConfig, options: Partial<ExporterOptions> = {}): Promise<ExporterHandle> {
   const allow = new AllowList(config.allow);
   if (allow.size === 0) {
     throw new UsageError('no target is allowed: give --allow PATTERN or an `allow:` list in the config (an open /probe would be a port scanner and relay tester for anyone who reaches it)');
@@ -97,7 +100,7 @@ export async function startExporter(config: ExporterConfig, options: Partial<Exp
   const web = options.web ?? { basicAuthUsers: {}, headers: {} };
   const runtimes = options.runtimes ?? new Map<string, ModuleRuntime>();
   const probes = options.probes ?? builtinProbes;
-  const log = options.logger;
+  const log = options.logger ?? createAgentLogger({ console: false, json: false, level: 'error' }, new Redactor());
   const auth = new BasicAuth(web.basicAuthUsers);
   const slots = new Slots(config.limits.concurrency);
   const recent = new RecentProbes<{ body: string; result: ProbeResult }>(config.limits.minIntervalMs);

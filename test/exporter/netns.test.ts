@@ -226,6 +226,9 @@ describe('maildoctor exporter in the lab, scraped by a real Prometheus', functio
         'global:',
         `  scrape_interval: ${SCRAPE_INTERVAL_S}s`,
         `  scrape_timeout: ${SCRAPE_INTERVAL_S}s`,
+        '  evaluation_interval: 1s',
+        'rule_files:',
+        `  - ${join(REPO_ROOT, 'docs', 'exporter-alerts.yml')}`,
         'scrape_configs:',
         ...job('mail_relay', 'smtp_relay', ['smtp.isp.test:25', 'mail.disney.test:25']),
         ...job('mail_imaps', 'imaps', ['imap.disney.test:993']),
@@ -275,6 +278,12 @@ describe('maildoctor exporter in the lab, scraped by a real Prometheus', functio
     assert.equal(auth[0]!.metric.instance, 'smtp.disney.test');
     assert.equal(value(await one('probe_success{job="mail_submission"}', (v) => v === 1)), 1);
     assert.ok((await one('probe_phase_duration_seconds{job="mail_submission",phase="auth"}', (v) => v > 0)).length === 1);
+
+    // The documented alert rules match what the exporter exports: the provider's refusal is an alert (pending
+    // for its `for:` time), the ISP's relay is not.
+    const alert = await one('ALERTS{alertname="MailRelayRefused"}', () => true);
+    assert.equal(alert[0]!.metric.instance, 'mail.disney.test:25');
+    assert.equal(alert[0]!.metric.code, 'RELAY_DENIED');
 
     assert.equal(value(await one('up{job="maildoctor_exporter"}', (v) => v === 1)), 1);
     const ran = await one('sum(maildoctor_exporter_probes_total{module="smtp_relay"})', (v) => v >= 2);
