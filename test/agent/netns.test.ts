@@ -17,12 +17,12 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseState } from '../../src/agent/state.js';
 import type { Alert } from '../../src/agent/summary.js';
 import { testCertificates } from '../harness/certs.js';
 import { startPostfix, type PostfixInstance } from '../harness/postfix.js';
 import { cleanupStaleLabs, Lab, LAB, labEnv, REPO_ROOT } from '../lab/lab.js';
+import { eventually, Lines } from '../lab/wait.js';
 
 /** ISP B: a second customer segment behind the lab's router (the lab keeps 192.0.2.128/25 free for it). */
 const ISPB = {
@@ -56,36 +56,6 @@ function whyNot(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root';
   const tool = missingTool(['ip', 'nft', 'postfix', 'dovecot']);
   return tool ? `${tool} is not installed` : undefined;
-}
-
-/** Lines of a child's stdout, with a way to wait for one that matches. */
-class Lines {
-  readonly all: string[] = [];
-  #waiters: Array<{ test: (l: string) => boolean; resolve: (l: string) => void }> = [];
-  constructor(child: ChildProcess) {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      this.all.push(line);
-      this.#waiters = this.#waiters.filter((w) => {
-        if (!w.test(line)) return true;
-        w.resolve(line);
-        return false;
-      });
-    });
-  }
-  wait(what: string, test: (l: string) => boolean, ms: number, from = 0): Promise<string> {
-    const seen = this.all.slice(from).find(test);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-      this.#waiters.push({
-        test,
-        resolve: (l) => {
-          clearTimeout(timer);
-          resolve(l);
-        },
-      });
-    });
-  }
 }
 
 function json(line: string): Record<string, unknown> | undefined {
@@ -139,17 +109,6 @@ describe('agent in the lab: the machine moves from ISP A to ISP B', function () 
     const r = JSON.parse(body) as { data?: { result?: Array<{ value: [number, string] }> } };
     const v = r.data?.result?.[0]?.value?.[1];
     return v === undefined ? undefined : Number(v);
-  }
-
-  async function eventually<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, ms: number): Promise<T> {
-    const end = Date.now() + ms;
-    let last: T | undefined;
-    while (Date.now() < end) {
-      last = await fn();
-      if (ok(last)) return last;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    throw new Error(`timed out waiting for ${what}; last value ${JSON.stringify(last)}`);
   }
 
   function alerts(): Alert[] {

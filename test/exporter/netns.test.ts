@@ -15,11 +15,11 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import bcrypt from 'bcryptjs';
 import { randomPassword } from '../harness/dovecot.js';
 import { testCertificates } from '../harness/certs.js';
 import { cleanupStaleLabs, Lab, LAB, labEnv, REPO_ROOT } from '../lab/lab.js';
+import { eventually as poll, Lines } from '../lab/wait.js';
 import { BIN, ensureBuilt } from './helpers.js';
 
 const PASSWORD_ENV = 'MAILDOCTOR_EXPORTER_TEST_PASSWORD';
@@ -40,27 +40,6 @@ function whyNot(): string | undefined {
   return undefined;
 }
 
-/** Lines of a child's stdout, with a wait for one that matches. */
-function lines(child: ChildProcess): { all: string[]; wait(test: (l: string) => boolean, ms: number, what: string): Promise<string> } {
-  const all: string[] = [];
-  let waiters: Array<{ test: (l: string) => boolean; resolve: (l: string) => void }> = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    all.push(line);
-    waiters = waiters.filter((w) => (w.test(line) ? (w.resolve(line), false) : true));
-  });
-  return {
-    all,
-    wait: (test, ms, what) => {
-      const seen = all.find(test);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-        waiters.push({ test, resolve: (l) => (clearTimeout(timer), resolve(l)) });
-      });
-    },
-  };
-}
-
 interface Reply {
   status: number;
   body: string;
@@ -73,12 +52,12 @@ describe('maildoctor exporter in the lab, scraped by a real Prometheus', functio
   let lab: Lab | undefined;
   let dir = '';
   let exporter: ChildProcess | undefined;
-  let exporterOut: ReturnType<typeof lines>;
+  let exporterOut: Lines;
   let exporterErr = '';
   let prometheus: ChildProcess | undefined;
   let promErr = '';
   let listeners: ChildProcess | undefined;
-  let listenerOut: ReturnType<typeof lines>;
+  let listenerOut: Lines;
   let exporterUrl = '';
   let promPort = 0;
   let slowPort = 0;
@@ -106,19 +85,20 @@ describe('maildoctor exporter in the lab, scraped by a real Prometheus', functio
     return (JSON.parse(r!.body) as { data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } }).data.result;
   }
 
-  async function eventually<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, ms: number): Promise<T> {
-    const end = Date.now() + ms;
-    let last: T | undefined;
-    while (Date.now() < end) {
-      last = await fn();
-      if (ok(last)) return last;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    throw new Error(`timed out waiting for ${what}; last value ${JSON.stringify(last)}${diagnostics()}`);
+  /** The lab's poll, with the processes' output in the error. */
+  function eventually<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, ms: number): Promise<T> {
+    return poll(what, fn, ok, ms, 500).catch((err: Error) => {
+      throw new Error(err.message + diagnostics());
+    });
   }
 
   function diagnostics(): string {
     return `\n--- exporter stdout (last 30)\n${exporterOut?.all.slice(-30).join('\n')}\n--- exporter stderr\n${exporterErr.slice(-2_000)}\n--- prometheus stderr\n${promErr.slice(-2_000)}`;
+  }
+
+  async function freePortInUserNs(): Promise<number> {
+    const r = await lab!.exec('user', [process.execPath, '-e', `const s=require('net').createServer().listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})`]);
+    return Number(r.stdout);
   }
 
   function connectionsTo(port: number): number {
@@ -137,8 +117,8 @@ describe('maildoctor exporter in the lab, scraped by a real Prometheus', functio
     dir = await mkdtemp(join(tmpdir(), 'maildoctor-exporter-netns-'));
 
     listeners = lab.spawn('user', [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test/exporter/fixtures/listeners.ts')]);
-    listenerOut = lines(listeners);
-    const ready = await listenerOut.wait((l) => l.startsWith('ready '), 20_000, 'the test listeners');
+    listenerOut = new Lines(listeners);
+    const ready = await listenerOut.wait('the test listeners', (l) => l.startsWith('ready '), 20_000);
     [slowPort, forbiddenPort] = ready.split(' ').slice(1).map(Number) as [number, number];
 
     // The listener's certificate (IP 127.0.0.1) comes from the same test CA as the lab's servers.
@@ -178,15 +158,15 @@ describe('maildoctor exporter in the lab, scraped by a real Prometheus', functio
         '',
       ].join('\n'),
     );
-    const port = Number((await lab.exec('user', [process.execPath, '-e', `const s=require('net').createServer().listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})`])).stdout);
+    const port = await freePortInUserNs();
     exporter = lab.spawn(
       'user',
       [process.execPath, BIN, 'exporter', '--listen', `127.0.0.1:${port}`, '--config', join(dir, 'exporter.yml'), '--web-config', join(dir, 'web.yml'), '--ca', lab.caFile, '--log-format', 'json', '--log-level', 'debug'],
       { env: labEnv({ [PASSWORD_ENV]: lab.password }) },
     );
-    exporterOut = lines(exporter);
+    exporterOut = new Lines(exporter);
     exporter.stderr!.on('data', (d: Buffer) => (exporterErr += d.toString()));
-    const listening = await exporterOut.wait((l) => l.includes('"exporter listening"'), 20_000, 'the exporter').catch((err: Error) => {
+    const listening = await exporterOut.wait('the exporter', (l) => l.includes('"exporter listening"'), 20_000).catch((err: Error) => {
       throw new Error(err.message + diagnostics());
     });
     exporterUrl = (JSON.parse(listening) as { url: string }).url;
@@ -200,7 +180,7 @@ describe('maildoctor exporter in the lab, scraped by a real Prometheus', functio
   });
 
   it('Prometheus scrapes it blackbox-style: relay 1 at the ISP, RELAY_DENIED at the provider, the IMAPS certificate expiry, AUTH', async () => {
-    promPort = Number((await lab!.exec('user', [process.execPath, '-e', `const s=require('net').createServer().listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})`])).stdout);
+    promPort = await freePortInUserNs();
     const exporterAddress = exporterUrl.replace(/^https:\/\//, '');
     // docs/exporter.md shows the same relabelling: the target becomes ?target= and the instance label, and
     // the scrape goes to the exporter.
@@ -291,6 +271,7 @@ describe('maildoctor exporter in the lab, scraped by a real Prometheus', functio
 
     // The closing note of the issue shows a real query result: printed here, as Prometheus answered it.
     const shown = await promQuery('{__name__=~"probe_success|probe_error_info|probe_smtp_relay_accepted|probe_ssl_earliest_cert_expiry|probe_auth_success"}');
+    console.log(`      Prometheus /api/v1/query?query=probe_error_info: ${JSON.stringify(await promQuery('probe_error_info'))}`);
     console.log('      Prometheus query result:');
     for (const s of shown.sort((a, b) => `${a.metric.__name__}${a.metric.instance}`.localeCompare(`${b.metric.__name__}${b.metric.instance}`))) {
       const { __name__, ...labels } = s.metric;
@@ -330,7 +311,7 @@ describe('maildoctor exporter in the lab, scraped by a real Prometheus', functio
     const allowed = await probe('tcp', `127.0.0.1:${slowPort}`);
     assert.equal(allowed.status, 200);
     assert.match(allowed.body, /^probe_success 1$/m);
-    await listenerOut.wait(() => connectionsTo(slowPort) > slowBefore, 5_000, 'the allowed connection');
+    await eventually('the allowed connection', () => Promise.resolve(connectionsTo(slowPort)), (n) => n > slowBefore, 5_000);
 
     const [metrics] = await requests([{ url: `${exporterUrl}/metrics`, headers: authHeader }]);
     assert.match(metrics!.body, /^maildoctor_exporter_requests_refused_total\{reason="not_allowed"\} [5-9]/m);
