@@ -65,7 +65,10 @@ export async function exporterCommand(opts: ExporterCommandOptions, io: Io, sign
   });
 
   return new Promise<number>((resolve) => {
+    // Node's default for SIGHUP is to die; `systemctl reload` sends it. There is no reload: say so and go on.
+    const onHup = (): void => void logger.warn('SIGHUP: the exporter does not reload; restart it to read a changed config');
     const onStop = (): void => {
+      signals.off('SIGHUP', onHup);
       signals.off('SIGTERM', onStop);
       signals.off('SIGINT', onStop);
       void exporter.close().then(() => {
@@ -73,6 +76,7 @@ export async function exporterCommand(opts: ExporterCommandOptions, io: Io, sign
         resolve(EXIT.OK);
       });
     };
+    signals.on('SIGHUP', onHup);
     signals.on('SIGTERM', onStop);
     signals.on('SIGINT', onStop);
   });

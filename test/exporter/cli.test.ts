@@ -74,7 +74,7 @@ describe('maildoctor exporter (the built CLI)', function () {
     assert.match(yaml.stderr, /not valid YAML/);
   });
 
-  it('serves: probes an allowed loopback listener, refuses others, asks for the login of its web config, stops on SIGTERM', async () => {
+  it('serves: probes an allowed loopback listener, refuses others, asks for the login of its web config, survives SIGHUP, stops on SIGTERM', async () => {
     const seen: number[] = [];
     const listen = (): Promise<net.Server> =>
       new Promise((resolve) => {
@@ -119,6 +119,12 @@ describe('maildoctor exporter (the built CLI)', function () {
       const page = await fetch(`${url}/`, { headers: login });
       assert.match(await page.text(), /<code>smtp_relay<\/code>/);
       assert.deepEqual(seen, [allowedPort], 'one connection, to the allowed port only');
+
+      // SIGHUP (what `systemctl reload` sends) must not kill it: Node's default would.
+      child.kill('SIGHUP');
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal((await fetch(`${url}/-/healthy`, { headers: login })).status, 200);
+      assert.ok(out.some((l) => l.includes('SIGHUP: the exporter does not reload')), out.join('\n'));
 
       const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
