@@ -11,7 +11,7 @@ import { lookupAddresses } from '../discovery/dns-lookups.js';
 import { networkIdentity, type NetworkIdentityOptions } from '../discovery/network.js';
 import { resolveResolverSpecs, systemResolvers } from '../discovery/resolvers.js';
 import type { DiscoverOptions, ServerCandidate } from '../discovery/types.js';
-import { Deadline, sleep } from '../lib/deadline.js';
+import { abortedReason, Deadline, sleep } from '../lib/deadline.js';
 import { UsageError } from '../lib/errors.js';
 import type { Credentials, PhaseTimeouts, ProbeOptions, Protocol } from '../lib/types.js';
 import { probes } from '../probes/index.js';
@@ -75,6 +75,11 @@ type PlannedProbe = Omit<CheckProbe, 'result'> & {
   server: string;
 };
 
+/**
+ * Diagnose `address` from this network. Resolves with a report for every server or network failure; rejects
+ * with a UsageError for a malformed input, and with a MaildoctorError `ABORTED` when the caller's `signal`
+ * aborts: a check cut short has no verdict, and a report of aborted probes would claim that nothing works.
+ */
 export async function check(address: string, options: Partial<CheckOptions> = {}): Promise<CheckReport> {
   const parsed = parseAddress(address); // UsageError on malformed input
   const relayRecipient = options.relayRecipient ?? DEFAULT_RELAY_RECIPIENT;
@@ -96,6 +101,7 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
       discover(parsed.address, { ...options.discovery, ...(dnsOption ? { dns: dnsOption } : {}), ...(options.ca ? { ca: options.ca } : {}), signal: deadline.signal }),
       networkIdentity({ ...options.network, ...(dnsOption ? { dns: dnsOption } : {}), ...(options.ca ? { ca: options.ca } : {}), signal: deadline.signal }),
     ]);
+    throwIfCallerAborted(options.signal);
 
     // Probes resolve names through the same resolvers as discovery (so --dns means one view of DNS), reusing
     // every address discovery already learnt.
@@ -107,6 +113,7 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
     const plan = planProbes(discovery.candidates, network.provider?.smtp ?? [], controlSpecs, options, parsed.address);
     progress({ type: 'phase', phase: 'probes', total: plan.length, done: 0 });
     const results = await runPlan(plan, { ...options, lookup }, deadline, progress);
+    throwIfCallerAborted(options.signal);
     // Facts the probes call for: blocklists after a refusal, the domain's SPF for a hybrid server's address.
     const spfQuestions = results
       .filter((p) => p.purpose === 'network-smtp' && p.result.relay?.accepted)
@@ -115,6 +122,7 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
       gatherBlocklists(dns, network, results, options.dnsbl ?? {}, deadline.signal),
       spfQuestions.length ? gatherSpf(dns, spfQuestions, [txtAnswer(parsed.domain, discovery.facts.spf)], deadline.signal) : undefined,
     ]);
+    throwIfCallerAborted(options.signal);
 
     progress({ type: 'phase', phase: 'report' });
     const facts: CheckFacts = {
@@ -134,6 +142,10 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
   } finally {
     deadline.dispose();
   }
+}
+
+function throwIfCallerAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortedReason(signal.reason);
 }
 
 function parseControl(spec: string): { host: string; port: number } {

@@ -103,8 +103,8 @@ export function settleBy<T>(p: Promise<T>, signal: AbortSignal, fallback: () => 
   return new Promise<T>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     const onAbort = (): void => {
+      // Ref'd: after the deadline fired, this grace timer is all that keeps the awaiting caller alive.
       timer = setTimeout(() => resolve(fallback()), SETTLE_GRACE_MS);
-      timer.unref?.();
     };
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });

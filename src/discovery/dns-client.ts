@@ -98,8 +98,8 @@ export class DnsClient {
           minTimeout: DNS_RETRY_DELAY_MS,
           maxTimeout: DNS_RETRY_DELAY_MAX_MS,
           factor: 2,
+          // Ref'd (p-retry's default): the pause is awaited work, bounded by the query deadline's signal.
           signal: deadline.signal,
-          unref: true,
           shouldRetry: ({ error }) => (error as MaildoctorError).code !== 'ABORTED',
         },
       );

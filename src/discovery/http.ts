@@ -179,7 +179,6 @@ export async function fetchSmall(url: string, options: FetchOptions): Promise<Fe
   else options.signal.addEventListener('abort', onOuter, { once: true });
   const capMs = options.timeoutMs ?? HTTP_REQUEST_TIMEOUT_MS;
   const timer = setTimeout(() => controller.abort(new MaildoctorError('HTTP_TIMEOUT', 'http', `Timeout awaiting 'http' for ${capMs}ms`)), capMs);
-  timer.unref?.();
   let current = url;
   let insecure = false;
   let status: number | undefined;

@@ -5,6 +5,11 @@ import { MaildoctorError } from './errors.js';
  *
  * Timers are ours (setTimeout + AbortController) rather than `AbortSignal.timeout()` so that they are cleared
  * as soon as a phase ends: a thousand concurrent probes must not leave a thousand live timers behind.
+ *
+ * Event-loop ownership (docs/ARCHITECTURE.md): the deadline's timer is ref'd. Work a caller awaits keeps the
+ * process alive until it settles or its deadline fires; with an unref'd timer, a command whose only pending
+ * work was a retry pause or a phase cap ended with Node's exit 13 (unsettled top-level await) and no output.
+ * Phase caps and retry pauses live under a deadline and are ref'd too: each is cleared when its work settles.
  * The abort reason is always a MaildoctorError that names the phase and the cap
  * ("Timeout awaiting 'greeting' for 8000ms"), so whoever observes the abort can report it as data.
  */
@@ -25,7 +30,6 @@ export class Deadline {
       () => this.#controller.abort(new MaildoctorError('PROBE_TIMEOUT', 'deadline', `Probe deadline of ${totalMs}ms reached`)),
       totalMs,
     );
-    this.#timer.unref?.();
     this.#parent = parent;
     if (parent) {
       if (parent.aborted) this.#onParentAbort();
@@ -89,7 +93,6 @@ export class PhaseScope {
       () => this.#controller.abort(new MaildoctorError(code, name, message)),
       Math.max(0, capMs),
     );
-    this.#timer.unref?.();
     if (outer.aborted) this.#onOuterAbort();
     else outer.addEventListener('abort', this.#onOuterAbort, { once: true });
   }

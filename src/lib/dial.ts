@@ -82,11 +82,14 @@ export async function resolveHost(
   if (literal) return [{ address: host, family: literal as 4 | 6 }];
   return phases.run('resolve', capMs, 'DNS_TIMEOUT', (signal) =>
     new Promise((resolve, reject) => {
+      // A signal aborted before the lookup (a check its caller gave up on) never fires 'abort' again: settle
+      // now. After an abort, the lookup's late callback finds the promise already rejected.
+      if (signal.aborted) return reject(signal.reason);
       const onAbort = (): void => reject(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
       lookup(host, { all: true }, (err, addresses) => {
         signal.removeEventListener('abort', onAbort);
-        if (signal.aborted) return;
+        if (signal.aborted) return reject(signal.reason);
         if (err) return reject(classifySocketError(err, 'resolve'));
         const list = (addresses as unknown as Array<{ address: string; family: number }>).map((a) => ({
           address: a.address,

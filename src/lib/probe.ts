@@ -185,7 +185,8 @@ export class ProbeContext {
       if (implicit) return read(signal);
       const local = new AbortController();
       const onAbort = (): void => local.abort(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) onAbort(); // an aborted signal fires no 'abort' event again
+      else signal.addEventListener('abort', onAbort, { once: true });
       let timer: NodeJS.Timeout | undefined;
       const sniffed = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {

@@ -9,7 +9,7 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import * as packet from 'dns-packet';
 
-export type Misbehaviour = 'answer' | 'silent' | 'servfail' | 'refused' | 'truncate' | 'malformed' | 'wrong-id' | 'wrong-question';
+export type Misbehaviour = 'answer' | 'silent' | 'servfail' | 'refused' | 'truncate' | 'malformed' | 'wrong-id' | 'wrong-question' | 'drop-first';
 
 export interface ZoneRecord {
   name: string;
@@ -73,7 +73,15 @@ export class TestDnsServer {
   mode: Misbehaviour = 'answer';
   /** Per-name (lower case) behaviour. */
   readonly overrides = new Map<string, Misbehaviour>();
+  /**
+   * What names outside every zone get, when set: a resolver that serves only its own zones (a captive portal,
+   * a provider's resolver for its customers) answers REFUSED or SERVFAIL there. A zone is the domain of a
+   * record's owner name minus its first label, or the owner itself for an apex record.
+   */
+  outsideZones?: Misbehaviour;
   readonly queries: QueryLog[] = [];
+  /** 'drop-first': questions whose first UDP datagram was already dropped. */
+  readonly #dropped = new Set<string>();
   records: ZoneRecord[];
   readonly #udp: dgram.Socket;
   readonly #tcp: net.Server;
@@ -123,7 +131,18 @@ export class TestDnsServer {
   }
 
   behaviourFor(name: string): Misbehaviour {
-    return this.overrides.get(name.toLowerCase()) ?? this.mode;
+    const key = name.toLowerCase();
+    const own = this.overrides.get(key);
+    if (own) return own;
+    if (this.outsideZones && !this.#inZones(key)) return this.outsideZones;
+    return this.mode;
+  }
+
+  #inZones(name: string): boolean {
+    return this.records.some((r) => {
+      const apex = r.name.split('.').length > 2 ? r.name.slice(r.name.indexOf('.') + 1) : r.name;
+      return name === apex || name.endsWith(`.${apex}`) || name === r.name;
+    });
   }
 
   async stop(): Promise<void> {
@@ -149,6 +168,15 @@ export class TestDnsServer {
     switch (mode) {
       case 'silent':
         return null;
+      case 'drop-first': {
+        // A lost datagram: the first query for each question goes unanswered, retries are answered.
+        const key = `${question.type} ${question.name.toLowerCase()}`;
+        if (transport === 'udp' && !this.#dropped.has(key)) {
+          this.#dropped.add(key);
+          return null;
+        }
+        break;
+      }
       case 'servfail':
         return packet.encode({ ...base, flags: packet.RECURSION_AVAILABLE | 2 });
       case 'refused':

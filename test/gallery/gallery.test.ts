@@ -15,6 +15,7 @@ import type { ProbeOptions, ProbeResult } from '../../src/lib/types.js';
 import { WRONG_CERT_NAME, testCertificates, type TestCertificates } from '../harness/certs.js';
 import {
   INJECTED_AFTER_STARTTLS,
+  STARTTLS_FLOOD_BYTES,
   brokenTlsServer,
   closedPort,
   endlessWriter,
@@ -226,6 +227,27 @@ describe('gallery of broken servers', function () {
       assert.equal(ehlos.length, 2);
       assert.ok(ehlos.every((p) => p.ok));
     });
+  });
+
+  describe('STARTTLS answered, then no TLS (issue 9: the upgrade waited for events a destroyed socket never sends)', () => {
+    let certs: TestCertificates;
+    before(async () => {
+      certs = await testCertificates();
+    });
+    for (const [mode, what] of [
+      ['flood', `220 then ${STARTTLS_FLOOD_BYTES} bytes of plaintext without a line end`],
+      ['close', '220 then a close'],
+      ['plaintext', '220 then a plaintext line in answer to the ClientHello'],
+    ] as const) {
+      it(`${what} → settles at once, in phase tls, with no STARTTLS_PLAINTEXT_INJECTION warning for the flood's bytes`, async () => {
+        const server = await start(smtpServer({ starttls: mode, tls: certs.valid }));
+        const t0 = performance.now();
+        const result = await probeSmtp({ host: server.host, port: server.port }, opts({ starttls: 'required', servername: CERT_NAME, ca: certs.ca.cert }));
+        assert.ok(performance.now() - t0 < FAST_MS, `took ${Math.round(performance.now() - t0)} ms (the tls cap is 1500 ms)`);
+        assert.equal(result.ok, false);
+        assert.equal(result.error?.phase, 'tls', transcriptText(result));
+      });
+    }
   });
 
   describe('TLS', () => {

@@ -190,9 +190,11 @@ export interface SmtpFaultOptions {
   extensions?: string[];
   /**
    * What STARTTLS gets: 'accept' upgrades; 'refuse' answers 454; 'inject' writes "220 Ready\r\n250 injected\r\n"
-   * in ONE write (RFC 3207 §6 attack shape, CVE-2011-0411) and then upgrades.
+   * in ONE write (RFC 3207 §6 attack shape, CVE-2011-0411) and then upgrades; 'flood' answers 220 and goes on
+   * in plaintext (more than a line's cap, no line end); 'plaintext' answers 220 and then a plaintext line to
+   * whatever comes next (the ClientHello); 'close' answers 220 and hangs up.
    */
-  starttls?: 'accept' | 'refuse' | 'inject';
+  starttls?: 'accept' | 'refuse' | 'inject' | 'flood' | 'plaintext' | 'close';
   /** Key and certificate for the upgrade. */
   tls?: KeyPair;
   /**
@@ -207,6 +209,8 @@ export interface SmtpFaultOptions {
 }
 
 export const INJECTED_AFTER_STARTTLS = '220 Ready\r\n250 injected\r\n';
+/** Plaintext after the STARTTLS reply in the 'flood' case: more than the 8 KiB line cap (issue 9). */
+export const STARTTLS_FLOOD_BYTES = 16 * 1024;
 
 /** A small scripted SMTP server that behaves until the fault it is configured with. */
 export function smtpServer(opts: SmtpFaultOptions = {}): Promise<FaultServer> {
@@ -230,6 +234,13 @@ export function smtpServer(opts: SmtpFaultOptions = {}): Promise<FaultServer> {
         stream.write('250 mail.gallery.test\r\n');
       } else if (verb === 'STARTTLS' && !upgraded) {
         if (opts.starttls === 'refuse' || !opts.tls) return void stream.write('454 4.7.0 TLS not available due to temporary reason\r\n');
+        if (opts.starttls === 'flood') return void stream.write(`220 2.0.0 Ready to start TLS\r\n${'x'.repeat(STARTTLS_FLOOD_BYTES)}`);
+        if (opts.starttls === 'close') return void stream.end('220 2.0.0 Ready to start TLS\r\n');
+        if (opts.starttls === 'plaintext') {
+          detach();
+          stream.write('220 2.0.0 Ready to start TLS\r\n');
+          return void stream.once('data', () => stream.write('250 2.0.0 still plaintext here\r\n'));
+        }
         detach();
         raw.pause();
         raw.write(opts.starttls === 'inject' ? INJECTED_AFTER_STARTTLS : '220 2.0.0 Ready to start TLS\r\n', () => {
