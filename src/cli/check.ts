@@ -1,12 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { check, type CheckOptions, type CheckProgress } from '../check/check.js';
 import { UsageError } from '../lib/errors.js';
-import type { Credentials } from '../lib/types.js';
 import { sendTestMessage } from '../check/send-test.js';
 import { reportExitCode } from '../report/index.js';
 import { clientConfigXml } from '../report/client-config-xml.js';
 import { renderReport } from '../report/render-text.js';
-import { EXIT, colors, parsePositiveInt, promptSecret, readCaFile, readSecretFromStdin, type Io } from './io.js';
+import { EXIT, colors, credentialsFrom, parsePositiveInt, readCaFile, type Io } from './io.js';
 
 import { PASSWORD_ENV } from '../check/defaults.js';
 
@@ -14,6 +13,7 @@ export { PASSWORD_ENV };
 
 export interface CheckCommandOptions {
   user?: string;
+  passwordEnv?: string;
   passwordStdin?: boolean;
   allowPlaintextAuth?: boolean;
   dns?: string[];
@@ -34,9 +34,9 @@ export interface CheckCommandOptions {
 
 export async function checkCommand(address: string, opts: CheckCommandOptions, io: Io): Promise<number> {
   const options: Partial<CheckOptions> = {};
-  const credentials = await checkCredentials(opts, io);
+  const credentials = await credentialsFrom(opts, io, 'prompt');
   if (credentials) options.credentials = credentials;
-  else if (opts.user) io.stderr.write(`maildoctor: no password (set ${PASSWORD_ENV}, use --password-stdin, or run on a terminal to be asked): logins will not be tested\n`);
+  else if (opts.user) io.stderr.write(`maildoctor: no password (set ${PASSWORD_ENV}, use --password-env VAR or --password-stdin, or run on a terminal to be asked): logins will not be tested\n`);
   if (opts.allowPlaintextAuth) options.allowPlaintextAuth = true;
   if (opts.dns?.length) options.dns = opts.dns;
   if (opts.ca) options.ca = await readCaFile(opts.ca);
@@ -57,15 +57,11 @@ export async function checkCommand(address: string, opts: CheckCommandOptions, i
 
   const showProgress = (opts.progress ?? true) && Boolean(io.stderr.isTTY) && !opts.json;
   if (showProgress) options.onProgress = progressLine(io);
-  const controller = new AbortController();
-  const onSignal = (): void => controller.abort(new UsageError('interrupted'));
-  process.once('SIGINT', onSignal);
-  options.signal = controller.signal;
+  if (io.signal) options.signal = io.signal;
   let report;
   try {
     report = await check(address, options);
   } finally {
-    process.off('SIGINT', onSignal);
     if (showProgress) io.stderr.write('\r\x1b[K');
   }
 
@@ -84,19 +80,6 @@ export async function checkCommand(address: string, opts: CheckCommandOptions, i
     if (!sent.ok) code = EXIT.PROBLEMS;
   }
   return code;
-}
-
-/** --user with the password from MAILDOCTOR_PASSWORD, --password-stdin, or a prompt on a terminal. Never argv. */
-async function checkCredentials(opts: CheckCommandOptions, io: Io): Promise<Credentials | undefined> {
-  if (!opts.user) {
-    if (opts.passwordStdin) throw new UsageError('--password-stdin needs --user');
-    return undefined;
-  }
-  const fromEnv = io.env[PASSWORD_ENV];
-  if (opts.passwordStdin) return { user: opts.user, password: await readSecretFromStdin(io) };
-  if (fromEnv) return { user: opts.user, password: fromEnv };
-  const typed = await promptSecret(io, `Password for ${opts.user}: `);
-  return typed ? { user: opts.user, password: typed } : undefined;
 }
 
 function progressLine(io: Io): (e: CheckProgress) => void {

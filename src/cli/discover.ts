@@ -1,10 +1,10 @@
 import { UsageError } from '../lib/errors.js';
-import { EXIT, readCaFile, type Io } from './io.js';
+import { EXIT, readCaFile, throwIfInterrupted, type Io } from './io.js';
 import { discover, networkIdentity } from '../discovery/index.js';
 import type { DiscoverOptions, DiscoveryResult, MailRole, NetworkIdentity, NetworkIdentityOptions, ServerCandidate } from '../discovery/index.js';
 
 /** Where these commands write (a subset of the CLI's Io, so that embedders need only two streams). */
-export type CommandIo = Pick<Io, 'stdout' | 'stderr'>;
+export type CommandIo = Pick<Io, 'stdout' | 'stderr' | 'signal'>;
 
 /**
  * `maildoctor discover ADDRESS`: list the candidate servers of an address.
@@ -27,8 +27,10 @@ export async function discoverCommand(
     ...(opts.dns !== undefined ? { dns: opts.dns } : {}),
     ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout } : {}),
     ...(ca !== undefined ? { ca } : {}),
+    ...(io.signal ? { signal: io.signal } : {}),
     ...overrides,
   });
+  throwIfInterrupted(io);
   const found = (['smtp', 'imap', 'pop3'] as const).some((r) => result.candidates[r].some((c) => c.resolves));
   if (opts.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else io.stdout.write(renderDiscovery(result));
@@ -98,8 +100,10 @@ export async function networkCommand(
   const id: NetworkIdentity = await networkIdentity({
     ...(opts.dns !== undefined ? { dns: opts.dns } : {}),
     ...(opts.echoUrl !== undefined ? { echoUrl: opts.echoUrl } : {}),
+    ...(io.signal ? { signal: io.signal } : {}),
     ...overrides,
   });
+  throwIfInterrupted(io);
   if (opts.json) io.stdout.write(`${JSON.stringify(id, null, 2)}\n`);
   else io.stdout.write(renderNetwork(id));
   return id.defaultInterface && id.resolvers.length > 0 ? EXIT.OK : EXIT.PROBLEMS;

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import pc from 'picocolors';
+import { PASSWORD_ENV } from '../check/defaults.js';
 import { UsageError } from '../lib/errors.js';
+import type { Credentials } from '../lib/types.js';
 
 /** Where the CLI writes; injectable so tests run commands in-process. */
 export interface Io {
@@ -8,10 +10,36 @@ export interface Io {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
+  /** The process's own streams: SIGINT/SIGTERM interrupt a command (see `interruptible`). */
+  signals?: boolean;
+  /** Aborts when the user interrupts the command; commands pass it to the library. */
+  signal?: AbortSignal;
 }
 
+let pipesGuarded = false;
+
 export function processIo(): Io {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+  guardPipes();
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signals: true };
+}
+
+/**
+ * A reader that went away (`maildoctor --help | head -1`, `check --json | head -c 100`) makes the next write
+ * fail with EPIPE, emitted as an 'error' event: unhandled, Node prints a stack and exits 1. The reader has
+ * what it wanted, so the rest of the output is dropped quietly and the command keeps its own exit code.
+ */
+function guardPipes(): void {
+  if (pipesGuarded) return;
+  pipesGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') {
+        stream.destroy(); // later writes are dropped (and report ERR_STREAM_DESTROYED, ignored here)
+        return;
+      }
+      process.exitCode = EXIT.INTERNAL;
+    });
+  }
 }
 
 /** Exit codes, in one place. Documented in --help and the README. */
@@ -20,7 +48,50 @@ export const EXIT = {
   PROBLEMS: 1,
   USAGE: 2,
   INTERNAL: 70, // EX_SOFTWARE: a bug in maildoctor
+  SIGINT: 130, // 128 + 2: the shell convention for a command ended by Ctrl-C
+  SIGTERM: 143, // 128 + 15
 } as const;
+
+const SIGNAL_EXIT = { SIGINT: EXIT.SIGINT, SIGTERM: EXIT.SIGTERM } as const;
+
+/**
+ * Run a command that SIGINT/SIGTERM may interrupt: the first signal aborts `io.signal` (the library stops its
+ * network work), the command ends without a verdict, `maildoctor: interrupted` goes to stderr and the exit code
+ * is 130 (SIGINT) or 143 (SIGTERM), whatever the command returned or threw. A second signal ends the process
+ * at once. Without `io.signals` (commands run in-process by tests and embedders), it only runs `command`.
+ */
+export async function interruptible(io: Io, command: (io: Io) => Promise<number>): Promise<number> {
+  if (!io.signals) return command(io);
+  const controller = new AbortController();
+  let received: keyof typeof SIGNAL_EXIT | undefined;
+  const handlers = (Object.keys(SIGNAL_EXIT) as Array<keyof typeof SIGNAL_EXIT>).map((name) => {
+    const handler = (): void => {
+      if (received) {
+        io.stderr.write('maildoctor: interrupted\n');
+        process.exit(SIGNAL_EXIT[name]);
+      }
+      received = name;
+      controller.abort(new UsageError('interrupted'));
+    };
+    process.on(name, handler);
+    return () => process.off(name, handler);
+  });
+  try {
+    const code = await command({ ...io, signal: controller.signal });
+    if (!received) return code;
+  } catch (err) {
+    if (!received) throw err;
+  } finally {
+    for (const off of handlers) off();
+  }
+  io.stderr.write('maildoctor: interrupted\n');
+  return SIGNAL_EXIT[received];
+}
+
+/** After the library returned: an interrupted command prints no result (interruptible says why it ended). */
+export function throwIfInterrupted(io: Pick<Io, 'signal'>): void {
+  if (io.signal?.aborted) throw io.signal.reason;
+}
 
 /** Colours only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
 export function colors(io: Io, stream: 'stdout' | 'stderr' = 'stdout'): ReturnType<typeof pc.createColors> {
@@ -46,6 +117,30 @@ export async function readSecretFromStdin(io: Io): Promise<string> {
   const line = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
   if (line === '') throw new UsageError('--password-stdin: stdin held no password');
   return line;
+}
+
+/**
+ * `--user` with its password, never from argv (every user sees it in `ps`): `--password-stdin`,
+ * `--password-env VAR`, else MAILDOCTOR_PASSWORD, else a prompt on a terminal (`ifMissing: 'prompt'`; none
+ * without a terminal) or a usage error (`'error'`: a probe asked to log in must have a password).
+ */
+export async function credentialsFrom(
+  opts: { user?: string; passwordEnv?: string; passwordStdin?: boolean },
+  io: Io,
+  ifMissing: 'prompt' | 'error',
+): Promise<Credentials | undefined> {
+  if (opts.passwordEnv && opts.passwordStdin) throw new UsageError('give the password one way: --password-env or --password-stdin');
+  if (!opts.user) {
+    if (opts.passwordEnv || opts.passwordStdin) throw new UsageError('a password needs --user');
+    return undefined;
+  }
+  if (opts.passwordStdin) return { user: opts.user, password: await readSecretFromStdin(io) };
+  if (opts.passwordEnv) return { user: opts.user, password: readSecretFromEnv(io, opts.passwordEnv) };
+  const fromEnv = io.env[PASSWORD_ENV];
+  if (fromEnv) return { user: opts.user, password: fromEnv };
+  if (ifMissing === 'error') throw new UsageError(`--user needs a password: ${PASSWORD_ENV}, --password-env VAR or --password-stdin (never a password on the command line)`);
+  const typed = await promptSecret(io, `Password for ${opts.user}: `);
+  return typed ? { user: opts.user, password: typed } : undefined;
 }
 
 export function readSecretFromEnv(io: Io, name: string): string {

@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isMaildoctorError, isUsageError, UsageError } from '../lib/errors.js';
 import { PROTOCOLS } from '../probes/index.js';
-import { EXIT, parsePositiveInt, processIo, type Io } from './io.js';
+import { EXIT, interruptible, parsePositiveInt, processIo, type Io } from './io.js';
 import type { CheckCommandOptions } from './check.js';
 import type { ProbeCommandOptions } from './probe.js';
 import type { AgentCommandOptions } from './agent.js';
@@ -9,14 +9,23 @@ import type { ExporterCommandOptions } from './exporter.js';
 import { DEFAULT_EXPORTER_LISTEN } from '../exporter/defaults.js';
 import { DEFAULT_CONTROLS, DEFAULT_DNSBLS, DEFAULT_RELAY_RECIPIENT, PASSWORD_ENV } from '../check/defaults.js';
 
-const EXIT_HELP = `
+/**
+ * What every --help ends with: the exit codes, the password rule, then 2-3 real examples. check, discover,
+ * network and probe stop on a signal; the agent stops cleanly instead (its help says so).
+ */
+function helpAfter(examples: string[], interruptible = true, note?: string): string {
+  return `
 Exit codes:
   0   healthy: what was asked works
   1   problems found (the output says which)
   2   usage or input error (a message on stderr)
-  70  internal error in maildoctor (please report it)
+  70  internal error in maildoctor (please report it)${interruptible ? '\n  130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM: "maildoctor: interrupted", no verdict' : ''}
 
-Passwords are never taken from the command line: use --password-env VAR or --password-stdin.`;
+Passwords are never taken from the command line: use --password-env VAR or --password-stdin.${note ? `\n\n${note}` : ''}
+
+Examples:
+${examples.map((e) => `  $ ${e}`).join('\n')}`;
+}
 
 /**
  * Commands are imported when they run, so that `maildoctor check` does not load the agent's logging and
@@ -30,7 +39,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
   const program = new Command('maildoctor')
     .description('Tells why your email will not send (or receive) from this network, with evidence, and what settings work.')
     .version(await version(), '-V, --version')
-    .addHelpText('after', EXIT_HELP)
+    .addHelpText('after', helpAfter(['maildoctor check you@example.com', 'maildoctor probe smtp smtp.example.com:587', 'maildoctor discover you@example.com --json']))
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -42,7 +51,8 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .command('check')
     .description('diagnose sending and receiving for an address from this network, and say what settings work')
     .argument('<address>', 'the e-mail address, user@domain')
-    .option('--user <name>', `log in as this user; the password comes from ${PASSWORD_ENV}, --password-stdin or a prompt`)
+    .option('--user <name>', `log in as this user; the password comes from ${PASSWORD_ENV}, --password-env, --password-stdin or a prompt`)
+    .option('--password-env <VAR>', `read the password from this environment variable (default ${PASSWORD_ENV})`)
     .option('--password-stdin', 'read the password from the first line of standard input')
     .option('--allow-plaintext-auth', 'allow sending the password over an unencrypted connection')
     .option('--dns <resolver...>', 'DNS resolvers HOST[:PORT] to use instead of the system’s')
@@ -61,9 +71,9 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('--json', 'print the report as JSON (schema: docs/check-report.md)')
     .option('--verbose', 'show all evidence lines')
     .option('--no-progress', 'no live progress line on the terminal')
-    .addHelpText('after', EXIT_HELP)
+    .addHelpText('after', helpAfter(['maildoctor check you@example.com', 'maildoctor check you@example.com --user you@example.com --password-env MAIL_PW', 'maildoctor check you@example.com --json --autoconfig settings.xml']))
     .action(async (address: string, opts: CheckCommandOptions) => {
-      exitCode = await (await import('./check.js')).checkCommand(address, opts, io);
+      exitCode = await interruptible(io, async (cio) => (await import('./check.js')).checkCommand(address, opts, cio));
     });
 
   program
@@ -74,9 +84,9 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('--ca <file>', 'extra trusted CA certificates (PEM) for autoconfig over HTTPS')
     .option('--timeout <ms>', 'overall deadline in milliseconds (default 10000)', (v) => parsePositiveInt('--timeout', v))
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', EXIT_HELP)
+    .addHelpText('after', helpAfter(['maildoctor discover you@example.com', 'maildoctor discover you@example.com --dns 192.0.2.53 --json']))
     .action(async (address: string, opts: { dns?: string; ca?: string; timeout?: number; json?: boolean }) => {
-      exitCode = await (await import('./discover.js')).discoverCommand(address, opts, io);
+      exitCode = await interruptible(io, async (cio) => (await import('./discover.js')).discoverCommand(address, opts, cio));
     });
 
   program
@@ -85,9 +95,9 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('--dns <host[:port]>', 'DNS resolver to use instead of the system’s')
     .option('--echo-url <url>', 'HTTPS URL that answers with your public address (off by default: it tells a third party your address)')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', EXIT_HELP)
+    .addHelpText('after', helpAfter(['maildoctor network', 'maildoctor network --json']))
     .action(async (opts: { dns?: string; echoUrl?: string; json?: boolean }) => {
-      exitCode = await (await import('./discover.js')).networkCommand(opts, io);
+      exitCode = await interruptible(io, async (cio) => (await import('./discover.js')).networkCommand(opts, cio));
     });
 
   program
@@ -95,7 +105,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .description('run one probe against one server and show the transcript and a verdict')
     .argument('<protocol>', `one of ${PROTOCOLS.join(', ')}`)
     .argument('<host[:port]>', 'server name or address, optional port (default: the protocol’s port)')
-    .option('--user <name>', 'log in as this user (needs --password-env or --password-stdin)')
+    .option('--user <name>', `log in as this user; the password comes from ${PASSWORD_ENV}, --password-env or --password-stdin`)
     .option('--password-env <VAR>', 'read the password from this environment variable')
     .option('--password-stdin', 'read the password from the first line of standard input')
     .option('--allow-plaintext-auth', 'allow sending the password over an unencrypted connection')
@@ -106,16 +116,16 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('--local-address <address>', 'bind the client to this local address')
     .option('--timeout <ms>', 'overall deadline of the probe in milliseconds (default 20000)')
     .option('--json', 'print the full result as JSON')
-    .addHelpText('after', EXIT_HELP)
+    .addHelpText('after', helpAfter(['maildoctor probe smtp smtp.example.com:587', 'maildoctor probe imaps imap.example.com --user you --password-env MAIL_PW', 'maildoctor probe smtp mx.example.com --relay-test you@example.com someone@example.org']))
     .action(async (protocol: string, hostPort: string, opts: ProbeCommandOptions) => {
-      exitCode = await (await import('./probe.js')).probeCommand(protocol, hostPort, opts, io);
+      exitCode = await interruptible(io, async (cio) => (await import('./probe.js')).probeCommand(protocol, hostPort, opts, cio));
     });
 
   program
     .command('agent')
     .description('keep watching: re-check every account when the network changes, alert when mail breaks, recovers or needs new settings (docs/agent.md)')
     .option('--config <file>', 'agent config file (JSON; default: agent.json in the user config directory, e.g. ~/.config/maildoctor/)')
-    .addHelpText('after', `${EXIT_HELP}\n\nSignals: SIGHUP reloads the config and re-checks; SIGTERM or SIGINT stops cleanly (exit 0).`)
+    .addHelpText('after', helpAfter(['maildoctor agent', 'maildoctor agent --config ./agent.json'], false, 'Signals: SIGHUP reloads the config and re-checks; SIGTERM or SIGINT stops cleanly (exit 0).'))
     .action(async (opts: AgentCommandOptions) => {
       exitCode = await (await import('./agent.js')).agentCommand(opts, io);
     });

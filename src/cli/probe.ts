@@ -1,7 +1,7 @@
 import { UsageError } from '../lib/errors.js';
-import type { Credentials, ProbeOptions, ProbeResult, StartTlsPolicy } from '../lib/types.js';
+import type { ProbeOptions, ProbeResult, StartTlsPolicy } from '../lib/types.js';
 import { isProtocol, probes } from '../probes/index.js';
-import { EXIT, colors, parseHostPort, parsePositiveInt, readCaFile, readSecretFromEnv, readSecretFromStdin, type Io } from './io.js';
+import { EXIT, colors, credentialsFrom, parseHostPort, parsePositiveInt, readCaFile, throwIfInterrupted, type Io } from './io.js';
 import { renderProbeResult } from './render-probe.js';
 
 export interface ProbeCommandOptions {
@@ -33,7 +33,7 @@ export async function probeCommand(protocol: string, hostPort: string, opts: Pro
   if (opts.localAddress) options.localAddress = opts.localAddress;
   if (opts.servername) options.servername = opts.servername;
   if (opts.allowPlaintextAuth) options.allowPlaintextAuth = true;
-  const credentials = await credentialsFrom(opts, io);
+  const credentials = await credentialsFrom(opts, io, 'error');
   if (credentials) options.credentials = credentials;
   if (opts.relayTest) {
     if (!protocol.startsWith('smtp')) throw new UsageError('--relay-test is for smtp and smtps probes');
@@ -43,7 +43,9 @@ export async function probeCommand(protocol: string, hostPort: string, opts: Pro
     options.relayTest = { from, to };
   }
 
+  if (io.signal) options.signal = io.signal;
   const result = await probes[protocol](target, options);
+  throwIfInterrupted(io);
   if (opts.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else io.stdout.write(renderProbeResult(result, colors(io)));
   return verdictExitCode(result);
@@ -51,17 +53,4 @@ export async function probeCommand(protocol: string, hostPort: string, opts: Pro
 
 export function verdictExitCode(result: ProbeResult): number {
   return result.ok ? EXIT.OK : EXIT.PROBLEMS;
-}
-
-/** Credentials come from the environment or stdin, never from argv (it is visible to every user in `ps`). */
-export async function credentialsFrom(opts: Pick<ProbeCommandOptions, 'user' | 'passwordEnv' | 'passwordStdin'>, io: Io): Promise<Credentials | undefined> {
-  if (opts.passwordEnv && opts.passwordStdin) throw new UsageError('give the password one way: --password-env or --password-stdin');
-  const hasSecret = Boolean(opts.passwordEnv || opts.passwordStdin);
-  if (!opts.user) {
-    if (hasSecret) throw new UsageError('a password needs --user');
-    return undefined;
-  }
-  if (!hasSecret) throw new UsageError('--user needs --password-env VAR or --password-stdin (never a password on the command line)');
-  const password = opts.passwordEnv ? readSecretFromEnv(io, opts.passwordEnv) : await readSecretFromStdin(io);
-  return { user: opts.user, password };
 }

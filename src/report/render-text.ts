@@ -2,6 +2,7 @@
  * The human report, in sections: the network you are on; receiving; sending; findings; what to do.
  * Pure: a report and a colour set in, text out. `stable` leaves out timings and dates (for snapshots).
  */
+import { reportExitCode } from './index.js';
 import type { CheckProbe, CheckReport, Finding, Setting } from './types.js';
 
 export interface Colors {
@@ -118,9 +119,17 @@ function settingText(s: Setting | undefined, c: Colors): string {
   return `${proto} ${s.host}, port ${s.port}, ${SECURITY_WORDS[s.security]}, ${auth} — ${v}`;
 }
 
+/**
+ * The last line, which a reader (or a script's `tail -1`) takes as the verdict: it says what the exit code
+ * says (reportExitCode), so "Sending works, receiving works." never ends a report that exits 1.
+ */
 function statusLine(r: CheckReport, c: Colors): string {
   const word = (s: string): string => (s === 'works' ? c.green(s) : s === 'fails' ? c.red(s) : c.yellow(s));
-  return `Sending ${word(r.status.sending)}, receiving ${word(r.status.receiving)}.`;
+  const line = `Sending ${word(r.status.sending)}, receiving ${word(r.status.receiving)}`;
+  const bothUsable = r.status.sending !== 'fails' && r.status.receiving !== 'fails';
+  if (!bothUsable || reportExitCode(r) === 0) return `${line}.`;
+  const errors = r.findings.filter((f) => f.severity === 'error').length;
+  return `${line}, but ${c.red(`${errors} problem${errors === 1 ? '' : 's'}`)} found (see Findings).`;
 }
 
 function wrap(text: string, width: number): string[] {
