@@ -11,8 +11,9 @@ import { lookupAddresses } from '../discovery/dns-lookups.js';
 import { networkIdentity, type NetworkIdentityOptions } from '../discovery/network.js';
 import { resolveResolverSpecs, systemResolvers } from '../discovery/resolvers.js';
 import type { DiscoverOptions, ServerCandidate } from '../discovery/types.js';
-import { abortedReason, Deadline, sleep } from '../lib/deadline.js';
+import { abortedReason, Deadline, isTimerDelay, MAX_TIMER_MS, sleep } from '../lib/deadline.js';
 import { UsageError } from '../lib/errors.js';
+import { parseHostPort } from '../lib/host-port.js';
 import type { Credentials, PhaseTimeouts, ProbeOptions, Protocol } from '../lib/types.js';
 import { probes } from '../probes/index.js';
 import { buildReport } from '../report/index.js';
@@ -85,6 +86,9 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
   const relayRecipient = options.relayRecipient ?? DEFAULT_RELAY_RECIPIENT;
   if (!/^[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+$/.test(relayRecipient)) throw new UsageError(`relay recipient is not an address: ${relayRecipient}`);
   const controlSpecs = (options.controls ?? DEFAULT_CONTROLS).map(parseControl);
+  for (const [name, ms] of [['timeoutMs', options.timeoutMs], ['probeTimeoutMs', options.probeTimeoutMs]] as const) {
+    if (ms !== undefined && !isTimerDelay(ms)) throw new UsageError(`${name} must be 1 to ${MAX_TIMER_MS} milliseconds, got ${ms}`);
+  }
   const progress = options.onProgress ?? (() => {});
   const deadline = new Deadline(options.timeoutMs ?? CHECK_TIMEOUT_MS, options.signal);
   // Discovery, every probe and every worker's stagger sleep listen on this one signal: far more than Node's
@@ -139,6 +143,10 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
       ...(blocklists ? { blocklists } : {}),
     };
     return buildReport(facts);
+  } catch (err) {
+    // A step threw (a UsageError from one of the parallel steps): the others must not run on in the background.
+    deadline.cancel(abortedReason(err, 'check'));
+    throw err;
   } finally {
     deadline.dispose();
   }
@@ -149,10 +157,8 @@ function throwIfCallerAborted(signal: AbortSignal | undefined): void {
 }
 
 function parseControl(spec: string): { host: string; port: number } {
-  const m = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(spec.trim());
-  const port = m?.[2] ? Number(m[2]) : 25;
-  if (!m || !m[1] || /[\s/@]/.test(m[1]) || port < 1 || port > 65_535) throw new UsageError(`--control takes HOST[:PORT], got ${JSON.stringify(spec)}`);
-  return { host: m[1], port };
+  const { host, port } = parseHostPort(spec, '--control');
+  return { host, port: port ?? 25 };
 }
 
 const ROLE_PROTOCOL: Record<'imap' | 'pop3' | 'smtp', { tls: Protocol; plain: Protocol }> = {

@@ -1,11 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { check, type CheckOptions, type CheckProgress } from '../check/check.js';
+import { parseAddress } from '../discovery/address.js';
 import { UsageError } from '../lib/errors.js';
 import { sendTestMessage } from '../check/send-test.js';
 import { reportExitCode } from '../report/index.js';
 import { clientConfigXml } from '../report/client-config-xml.js';
 import { renderReport } from '../report/render-text.js';
-import { EXIT, colors, credentialsFrom, parsePositiveInt, readCaFile, type Io } from './io.js';
+import { EXIT, assertWritableFile, colors, credentialsFrom, parsePositiveInt, readCaFile, type Io } from './io.js';
 
 import { PASSWORD_ENV } from '../check/defaults.js';
 
@@ -34,6 +35,7 @@ export interface CheckCommandOptions {
 
 export async function checkCommand(address: string, opts: CheckCommandOptions, io: Io): Promise<number> {
   const options: Partial<CheckOptions> = {};
+  parseAddress(address); // a malformed address is refused before a password is asked for
   const credentials = await credentialsFrom(opts, io, 'prompt');
   if (credentials) options.credentials = credentials;
   else if (opts.user) io.stderr.write(`maildoctor: no password (set ${PASSWORD_ENV}, use --password-env VAR or --password-stdin, or run on a terminal to be asked): logins will not be tested\n`);
@@ -44,7 +46,7 @@ export async function checkCommand(address: string, opts: CheckCommandOptions, i
   if (opts.controls === false) options.controls = [];
   else if (opts.control?.length) options.controls = opts.control;
   if (opts.dnsbl !== undefined) options.dnsbl = { mode: opts.dnsbl };
-  if (opts.timeout) options.timeoutMs = parsePositiveInt('--timeout', opts.timeout);
+  if (opts.timeout !== undefined) options.timeoutMs = parsePositiveInt('--timeout', opts.timeout);
   if (opts.echoUrl) options.network = { echoUrl: opts.echoUrl };
   // The ISPDB is asked twice: for the address's domain (discovery) and for the network provider's domain
   // (networkIdentity); --ispdb/--no-ispdb govern both, or --no-ispdb would still send the provider's domain.
@@ -53,6 +55,7 @@ export async function checkCommand(address: string, opts: CheckCommandOptions, i
     options.discovery = { ispdbBaseUrl };
     options.network = { ...options.network, ispdbBaseUrl };
   }
+  if (opts.autoconfig !== undefined) await assertWritableFile('--autoconfig', opts.autoconfig);
   if (opts.sendTest && !/^[^\s<>@]+@[^\s<>@]+$/.test(opts.sendTest)) throw new UsageError(`--send-test: not an address: ${JSON.stringify(opts.sendTest)}`);
 
   const showProgress = (opts.progress ?? true) && Boolean(io.stderr.isTTY) && !opts.json;

@@ -1,4 +1,3 @@
-import { UsageError } from '../lib/errors.js';
 import { EXIT, readCaFile, throwIfInterrupted, type Io } from './io.js';
 import { discover, networkIdentity } from '../discovery/index.js';
 import type { DiscoverOptions, DiscoveryResult, MailRole, NetworkIdentity, NetworkIdentityOptions, ServerCandidate } from '../discovery/index.js';
@@ -13,20 +12,29 @@ export type CommandIo = Pick<Io, 'stdout' | 'stderr' | 'signal'>;
  * @param overrides further `discover()` options (tests, embedding)
  * @returns 0 when at least one candidate server resolves, 1 when none does; throws UsageError (exit 2, mapped by main)
  */
-export async function discoverCommand(
-  address: string,
-  opts: { json?: boolean; dns?: string; timeout?: number; ca?: string },
-  io: CommandIo,
-  overrides: Partial<DiscoverOptions> = {},
-): Promise<number> {
+export interface DiscoverCommandOptions {
+  json?: boolean;
+  dns?: readonly string[];
+  timeout?: number;
+  ca?: string;
+  /** commander's --ispdb URL / --no-ispdb */
+  ispdb?: string | boolean;
+}
+
+export type NetworkCommandOptions = Omit<DiscoverCommandOptions, 'ca'> & { echoUrl?: string };
+
+/** --ispdb URL or --no-ispdb as the library's `ispdbBaseUrl`, or nothing for the default. */
+function ispdbOption(ispdb: string | boolean | undefined): { ispdbBaseUrl?: string | false } {
+  return ispdb === false ? { ispdbBaseUrl: false } : typeof ispdb === 'string' ? { ispdbBaseUrl: ispdb } : {};
+}
+
+export async function discoverCommand(address: string, opts: DiscoverCommandOptions, io: CommandIo, overrides: Partial<DiscoverOptions> = {}): Promise<number> {
   const ca = opts.ca === undefined ? undefined : await readCaFile(opts.ca);
-  if (opts.timeout !== undefined && (!Number.isFinite(opts.timeout) || opts.timeout <= 0)) {
-    throw new UsageError(`--timeout must be a positive number of milliseconds, got ${opts.timeout}`);
-  }
   const result: DiscoveryResult = await discover(address, {
-    ...(opts.dns !== undefined ? { dns: opts.dns } : {}),
+    ...(opts.dns?.length ? { dns: [...opts.dns] } : {}),
     ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout } : {}),
     ...(ca !== undefined ? { ca } : {}),
+    ...ispdbOption(opts.ispdb),
     ...(io.signal ? { signal: io.signal } : {}),
     ...overrides,
   });
@@ -92,14 +100,12 @@ export function renderDiscovery(r: DiscoveryResult): string {
  * @param overrides further `networkIdentity()` options (tests, embedding)
  * @returns 0 when the default route and a resolver are known, 1 otherwise; throws UsageError (exit 2, mapped by main)
  */
-export async function networkCommand(
-  opts: { json?: boolean; dns?: string; echoUrl?: string },
-  io: CommandIo,
-  overrides: Partial<NetworkIdentityOptions> = {},
-): Promise<number> {
+export async function networkCommand(opts: NetworkCommandOptions, io: CommandIo, overrides: Partial<NetworkIdentityOptions> = {}): Promise<number> {
   const id: NetworkIdentity = await networkIdentity({
-    ...(opts.dns !== undefined ? { dns: opts.dns } : {}),
+    ...(opts.dns?.length ? { dns: [...opts.dns] } : {}),
     ...(opts.echoUrl !== undefined ? { echoUrl: opts.echoUrl } : {}),
+    ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout } : {}),
+    ...ispdbOption(opts.ispdb),
     ...(io.signal ? { signal: io.signal } : {}),
     ...overrides,
   });

@@ -1,7 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { dirname, resolve } from 'node:path';
 import pc from 'picocolors';
 import { PASSWORD_ENV } from '../check/defaults.js';
+import { MAX_TIMER_MS } from '../lib/deadline.js';
 import { UsageError } from '../lib/errors.js';
+import { quoteInput } from '../lib/text.js';
 import type { Credentials } from '../lib/types.js';
 
 /** Where the CLI writes; injectable so tests run commands in-process. */
@@ -174,36 +179,55 @@ export async function promptSecret(io: Io, question: string): Promise<string | u
   }
 }
 
-/** "host", "host:587", "[2001:db8::1]:25", "2001:db8::1" → host and optional port. */
-export function parseHostPort(input: string): { host: string; port?: number } {
-  const text = input.trim();
-  let host = text;
-  let portText: string | undefined;
-  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
-  if (bracket) {
-    host = bracket[1]!;
-    portText = bracket[2];
-  } else if ((text.match(/:/g) ?? []).length === 1) {
-    [host, portText] = text.split(':') as [string, string];
-  }
-  if (!host || /[\s/@]/.test(host)) throw new UsageError(`not a host name or address: ${JSON.stringify(input)}`);
-  if (portText === undefined) return { host };
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port < 1 || port > 65_535) throw new UsageError(`not a port number: ${JSON.stringify(portText)}`);
-  return { host, port };
-}
+export { parseHostPort } from '../lib/host-port.js';
 
-export function parsePositiveInt(name: string, value: string): number {
+/** `--timeout MS` and friends: a whole number from 1 to the largest delay a timer holds (MAX_TIMER_MS). */
+export function parsePositiveInt(name: string, value: string, max = MAX_TIMER_MS): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n <= 0) throw new UsageError(`${name} takes a positive whole number, got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || n <= 0 || n > max) throw new UsageError(`${name} takes a whole number from 1 to ${max}, got ${quoteInput(value)}`);
   return n;
 }
 
-/** `--ca FILE`: the PEM text of extra trusted CAs, or a UsageError that says what is wrong with the file. */
+/** A CA bundle is well under this (Debian's whole ca-certificates.crt is ~200 KB): more is not a CA file. */
+export const MAX_CA_FILE_BYTES = 1024 * 1024;
+
+/**
+ * `--ca FILE`: the PEM text of extra trusted CAs, or a UsageError that says what is wrong with the file. Read
+ * through a bounded stream, not readFile: `/dev/zero` or a FIFO has no size to check first.
+ */
 export async function readCaFile(file: string): Promise<string> {
-  const pem = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read the CA file ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
-  });
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`the CA file ${file} holds no PEM certificate`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of createReadStream(file, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_CA_FILE_BYTES) throw new UsageError(`the CA file ${quoteInput(file)} is larger than ${MAX_CA_FILE_BYTES} bytes: that is not a CA bundle`);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    const e = err as NodeJS.ErrnoException;
+    throw new UsageError(`cannot read the CA file ${quoteInput(file)}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory' : e.message}`);
+  }
+  const pem = Buffer.concat(chunks).toString('utf8');
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`the CA file ${quoteInput(file)} holds no PEM certificate`);
   return pem;
+}
+
+/**
+ * `--autoconfig FILE`, checked before the check runs (not after a minute of probing): its directory must
+ * exist and the file must not be a directory. Whether it can be written shows only when it is written.
+ */
+export async function assertWritableFile(option: string, file: string): Promise<void> {
+  if (file === '') throw new UsageError(`${option} needs a file name`);
+  const target = await stat(file).catch(() => undefined);
+  if (target?.isDirectory()) throw new UsageError(`${option} ${quoteInput(file)} is a directory, not a file`);
+  const dir = await stat(dirname(resolve(file))).catch(() => undefined);
+  if (!dir?.isDirectory()) throw new UsageError(`${option} ${quoteInput(file)}: the directory ${quoteInput(dirname(file))} does not exist`);
+}
+
+/** `--local-address ADDR`: an IP address of this machine (a name would be resolved in a place nobody sees). */
+export function parseLocalAddress(value: string): string {
+  if (isIP(value) === 0) throw new UsageError(`--local-address takes an IP address, got ${quoteInput(value)}`);
+  return value;
 }

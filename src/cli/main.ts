@@ -4,6 +4,7 @@ import { PROTOCOLS } from '../probes/index.js';
 import { EXIT, interruptible, parsePositiveInt, processIo, type Io } from './io.js';
 import type { CheckCommandOptions } from './check.js';
 import type { ProbeCommandOptions } from './probe.js';
+import type { DiscoverCommandOptions, NetworkCommandOptions } from './discover.js';
 import type { AgentCommandOptions } from './agent.js';
 import type { ExporterCommandOptions } from './exporter.js';
 import { DEFAULT_EXPORTER_LISTEN } from '../exporter/defaults.js';
@@ -44,6 +45,8 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      // One error prefix for every message, commander's own included ("error: unknown option …").
+      outputError: (s, write) => write(s.replace(/^error: /, 'maildoctor: ')),
     })
     .showSuggestionAfterError(true);
 
@@ -55,10 +58,10 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('--password-env <VAR>', `read the password from this environment variable (default ${PASSWORD_ENV})`)
     .option('--password-stdin', 'read the password from the first line of standard input')
     .option('--allow-plaintext-auth', 'allow sending the password over an unencrypted connection')
-    .option('--dns <resolver...>', 'DNS resolvers HOST[:PORT] to use instead of the system’s')
+    .option('--dns <host[:port]>', 'DNS resolver to use instead of the system’s (repeat for more)', collect)
     .option('--ca <file>', 'extra trusted CA certificates (PEM)')
     .option('--relay-rcpt <address>', `external recipient of the relay test (default ${DEFAULT_RELAY_RECIPIENT}); nothing is ever sent to it`)
-    .option('--control <endpoint...>', `control endpoints HOST[:PORT] that tell a network block from a server problem (default: ${DEFAULT_CONTROLS.join(', ')})`)
+    .option('--control <host[:port]>', `control endpoint that tells a network block from a server problem (repeat for more; default: ${DEFAULT_CONTROLS.join(', ')})`, collect)
     .option('--no-controls', 'do not connect to control endpoints')
     .option('--echo-url <url>', 'HTTPS URL that answers with your public address (off by default: it tells a third party your address)')
     .option('--ispdb <url>', 'base URL of the ISP settings database')
@@ -80,23 +83,28 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .command('discover')
     .description('find the servers of an address (MX, SRV, autoconfig, ISP database, host names) without probing them')
     .argument('<address>', 'the e-mail address, user@domain')
-    .option('--dns <host[:port]>', 'DNS resolver to use instead of the system’s')
+    .option('--dns <host[:port]>', 'DNS resolver to use instead of the system’s (repeat for more)', collect)
     .option('--ca <file>', 'extra trusted CA certificates (PEM) for autoconfig over HTTPS')
+    .option('--ispdb <url>', 'base URL of the ISP settings database')
+    .option('--no-ispdb', 'do not ask the ISP settings database')
     .option('--timeout <ms>', 'overall deadline in milliseconds (default 10000)', (v) => parsePositiveInt('--timeout', v))
     .option('--json', 'print the result as JSON')
     .addHelpText('after', helpAfter(['maildoctor discover you@example.com', 'maildoctor discover you@example.com --dns 192.0.2.53 --json']))
-    .action(async (address: string, opts: { dns?: string; ca?: string; timeout?: number; json?: boolean }) => {
+    .action(async (address: string, opts: DiscoverCommandOptions) => {
       exitCode = await interruptible(io, async (cio) => (await import('./discover.js')).discoverCommand(address, opts, cio));
     });
 
   program
     .command('network')
     .description('show the network you are on: addresses, gateway, resolvers, public address, provider and its SMTP servers')
-    .option('--dns <host[:port]>', 'DNS resolver to use instead of the system’s')
+    .option('--dns <host[:port]>', 'DNS resolver to use instead of the system’s (repeat for more)', collect)
     .option('--echo-url <url>', 'HTTPS URL that answers with your public address (off by default: it tells a third party your address)')
+    .option('--ispdb <url>', 'base URL of the ISP settings database (asked for the provider’s servers)')
+    .option('--no-ispdb', 'do not ask the ISP settings database')
+    .option('--timeout <ms>', 'overall deadline in milliseconds', (v) => parsePositiveInt('--timeout', v))
     .option('--json', 'print the result as JSON')
     .addHelpText('after', helpAfter(['maildoctor network', 'maildoctor network --json']))
-    .action(async (opts: { dns?: string; echoUrl?: string; json?: boolean }) => {
+    .action(async (opts: NetworkCommandOptions) => {
       exitCode = await interruptible(io, async (cio) => (await import('./discover.js')).networkCommand(opts, cio));
     });
 
@@ -172,6 +180,7 @@ export function exitCodeFor(err: unknown, io: Io): number {
   return EXIT.INTERNAL;
 }
 
+/** A repeatable option: each occurrence adds one value (never variadic: it would swallow the address). */
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }

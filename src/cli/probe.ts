@@ -1,7 +1,7 @@
 import { UsageError } from '../lib/errors.js';
 import type { ProbeOptions, ProbeResult, StartTlsPolicy } from '../lib/types.js';
 import { isProtocol, probes } from '../probes/index.js';
-import { EXIT, colors, credentialsFrom, parseHostPort, parsePositiveInt, readCaFile, throwIfInterrupted, type Io } from './io.js';
+import { EXIT, colors, credentialsFrom, parseHostPort, parseLocalAddress, parsePositiveInt, readCaFile, throwIfInterrupted, type Io } from './io.js';
 import { renderProbeResult } from './render-probe.js';
 
 export interface ProbeCommandOptions {
@@ -30,7 +30,7 @@ export async function probeCommand(protocol: string, hostPort: string, opts: Pro
   }
   if (opts.timeout !== undefined) options.timeoutMs = parsePositiveInt('--timeout', opts.timeout);
   if (opts.ca !== undefined) options.ca = await readCaFile(opts.ca);
-  if (opts.localAddress) options.localAddress = opts.localAddress;
+  if (opts.localAddress !== undefined) options.localAddress = parseLocalAddress(opts.localAddress);
   if (opts.servername) options.servername = opts.servername;
   if (opts.allowPlaintextAuth) options.allowPlaintextAuth = true;
   const credentials = await credentialsFrom(opts, io, 'error');

@@ -1,6 +1,7 @@
 import { domainToASCII, domainToUnicode } from 'node:url';
 import { getDomain } from 'tldts';
 import { UsageError } from '../lib/errors.js';
+import { hasControls, quoteInput } from '../lib/text.js';
 import type { ParsedAddress } from './types.js';
 
 /** RFC 5321 §4.5.3.1.1: a local part is at most 64 octets. */
@@ -24,6 +25,9 @@ const LDH_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
  */
 export function parseAddress(input: string): ParsedAddress {
   if (typeof input !== 'string') throw new UsageError('the address must be a string');
+  // A tab, a newline or a zero-width character is removed by domainToASCII (WHATWG URL rules) or invisible
+  // on screen: the check would then be of another address than the one the user sees. Refused, not rewritten.
+  if (hasControls(input)) throw new UsageError(`${quoteInput(input)} contains a control or invisible character`);
   const text = input.trim();
   if (text === '') throw new UsageError('no address given: expected local@domain');
   if (text.length > MAX_INPUT_CHARS) throw new UsageError(`the address is longer than ${MAX_INPUT_CHARS} characters`);
@@ -42,6 +46,10 @@ export function parseAddress(input: string): ParsedAddress {
   if (rawDomain.startsWith('[')) {
     throw new UsageError('address literals (user@[192.0.2.1]) name no domain to discover servers for');
   }
+  // domainToASCII would cut `example.test/evil`, `?x`, `#x` at the delimiter and decode `%61`: another domain
+  // than the one typed. A domain holds letters, digits, hyphens and dots (IDNA's ideographic dots too), no more.
+  const stray = /[^\p{L}\p{M}\p{N}.\-\u3002\uff0e\uff61]/u.exec(rawDomain);
+  if (stray) throw new UsageError(`${quoteInput(text)} is not a valid address: its domain cannot contain ${quoteInput(stray[0])}`);
   if (rawDomain.endsWith('.')) rawDomain = rawDomain.slice(0, -1);
   const domain = domainToASCII(rawDomain).toLowerCase();
   if (domain === '') throw new UsageError(`"${rawDomain}" is not a valid domain name`);

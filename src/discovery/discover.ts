@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Dispatcher } from 'undici';
-import { Deadline } from '../lib/deadline.js';
+import { Deadline, isTimerDelay, MAX_TIMER_MS } from '../lib/deadline.js';
 import { MaildoctorError, UsageError } from '../lib/errors.js';
 import { parseAddress, registrableDomain } from './address.js';
 import { DEFAULT_ISPDB_BASE_URL, fetchAutoconfig, fetchIspdb, skippedAutoconfig, type AutoconfigContext } from './autoconfig.js';
@@ -133,7 +133,7 @@ function placeholderLookup(name: string, type: string, signal: AbortSignal): { n
 export async function discover(address: string, options: Partial<DiscoverOptions> = {}): Promise<DiscoveryResult> {
   const parsed = parseAddress(address);
   const timeoutMs = options.timeoutMs ?? DISCOVERY_TIMEOUT_MS;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UsageError(`timeout must be a positive number of milliseconds, got ${timeoutMs}`);
+  if (!isTimerDelay(timeoutMs)) throw new UsageError(`timeout must be 1 to ${MAX_TIMER_MS} milliseconds, got ${timeoutMs}`);
   const ispdbBase = options.ispdbBaseUrl ?? DEFAULT_ISPDB_BASE_URL;
   if (ispdbBase !== false) {
     let u: URL;

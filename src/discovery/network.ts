@@ -3,7 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import os from 'node:os';
-import { Deadline } from '../lib/deadline.js';
+import { Deadline, isTimerDelay, MAX_TIMER_MS } from '../lib/deadline.js';
 import { UsageError } from '../lib/errors.js';
 import { parseAddress, registrableDomain } from './address.js';
 import { DEFAULT_ISPDB_BASE_URL, fetchAutoconfig, fetchIspdb, skippedAutoconfig } from './autoconfig.js';
@@ -398,7 +398,7 @@ export async function networkIdentity(options: Partial<NetworkIdentityOptions> =
     if (u.protocol !== 'https:') throw new UsageError(`the echo URL must be https (got ${u.protocol}): a plain-HTTP answer can be forged on the path`);
   }
   const timeoutMs = options.timeoutMs ?? NETWORK_IDENTITY_TIMEOUT_MS;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UsageError(`timeout must be a positive number of milliseconds, got ${timeoutMs}`);
+  if (!isTimerDelay(timeoutMs)) throw new UsageError(`timeout must be 1 to ${MAX_TIMER_MS} milliseconds, got ${timeoutMs}`);
   const collectedAt = new Date();
   const net = localNetwork(options);
   const localFingerprint = hashOf(fingerprintParts(net));

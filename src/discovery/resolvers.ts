@@ -3,6 +3,7 @@ import { getServers } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { UsageError } from '../lib/errors.js';
+import { parseHostPort } from '../lib/host-port.js';
 import type { ResolverAddress, ResolverSource } from './types.js';
 
 export const DNS_PORT = 53;
@@ -14,40 +15,12 @@ const MAX_RESOLVERS = 8;
 const MAX_RESOLV_CONF_BYTES = 64 * 1024;
 
 /**
- * Parse `HOST[:PORT]`: `192.0.2.53`, `192.0.2.53:5353`, `[2001:db8::53]:5353`, `2001:db8::53` (a bare IPv6
- * address has no port), or a host name (`dns.example:53`), which `resolveResolverSpecs` resolves once through the
- * system resolver. Throws `UsageError` for anything else.
+ * A resolver `HOST[:PORT]` (port 53 by default), parsed by the one HOST[:PORT] parser: a host name is
+ * resolved once through the system resolver by `resolveResolverSpecs`. Throws `UsageError` for anything else.
  */
 export function parseResolverSpec(spec: string): ResolverAddress {
-  const text = spec.trim();
-  if (text === '') throw new UsageError('empty DNS server: expected HOST[:PORT]');
-  let host: string;
-  let portText: string | undefined;
-  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
-  if (bracketed) {
-    host = bracketed[1]!;
-    portText = bracketed[2];
-    if (isIP(stripZone(host)) !== 6) throw new UsageError(`"${text}": only an IPv6 address goes between brackets`);
-  } else if (isIP(stripZone(text)) === 6) {
-    host = text;
-  } else {
-    const colon = text.lastIndexOf(':');
-    if (colon >= 0) {
-      host = text.slice(0, colon);
-      portText = text.slice(colon + 1);
-    } else host = text;
-    if (isIP(host) === 0 && !/^(?=.{1,253}$)([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?)(\.[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?)*\.?$/.test(host)) {
-      throw new UsageError(`"${text}" is not a DNS server: expected HOST[:PORT], with an IPv6 address as [ADDR]:PORT`);
-    }
-  }
-  let port = DNS_PORT;
-  if (portText !== undefined) {
-    if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65_535) {
-      throw new UsageError(`"${text}": the port must be a number from 1 to 65535`);
-    }
-    port = Number(portText);
-  }
-  return { host, port };
+  const { host, port } = parseHostPort(spec, 'DNS server');
+  return { host, port: port ?? DNS_PORT };
 }
 
 /** Parse and, for host names, resolve (system resolver, once) a list of `HOST[:PORT]`. */

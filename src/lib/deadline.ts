@@ -13,6 +13,17 @@ import { MaildoctorError } from './errors.js';
  * The abort reason is always a MaildoctorError that names the phase and the cap
  * ("Timeout awaiting 'greeting' for 8000ms"), so whoever observes the abort can report it as data.
  */
+/**
+ * The longest delay a Node timer holds (2^31 - 1 ms, about 24.8 days): a longer one fires after 1 ms, with a
+ * TimeoutOverflowWarning, so a "very long" deadline would end everything at once.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** A delay a timer holds: a finite number of milliseconds from 1 to MAX_TIMER_MS. */
+export function isTimerDelay(ms: unknown): ms is number {
+  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 && ms <= MAX_TIMER_MS;
+}
+
 export class Deadline {
   readonly startedAt = performance.now();
   readonly #end: number;
@@ -23,7 +34,7 @@ export class Deadline {
   readonly #onParentAbort = (): void => this.#controller.abort(abortedReason(this.#parent?.reason));
 
   constructor(totalMs: number, parent?: AbortSignal) {
-    if (!Number.isFinite(totalMs) || totalMs <= 0) throw new RangeError(`deadline must be > 0 ms, got ${totalMs}`);
+    if (!isTimerDelay(totalMs)) throw new RangeError(`deadline must be 1 to ${MAX_TIMER_MS} ms, got ${totalMs}`);
     this.#end = this.startedAt + totalMs;
     this.#totalMs = totalMs;
     this.#timer = setTimeout(
@@ -59,6 +70,14 @@ export class Deadline {
   phase(name: string, capMs: number, code: PhaseTimeoutCode = 'REPLY_TIMEOUT'): PhaseScope {
     const message = code === 'PROBE_TIMEOUT' ? `Probe deadline of ${this.#totalMs}ms reached during '${name}'` : undefined;
     return new PhaseScope(name, capMs, code, this.#controller.signal, message);
+  }
+
+  /**
+   * Abort everything under this deadline now: for an owner that gave up (one of several parallel steps threw),
+   * so that the others stop instead of running on, ref'd, to their own deadlines.
+   */
+  cancel(reason: MaildoctorError): void {
+    this.#controller.abort(reason);
   }
 
   /** Release the timer and the parent listener; the deadline's signal is left as it is. */

@@ -39,7 +39,7 @@ describe('discovery: CLI commands', function () {
 
   it('discover: a concise listing and exit 0 when servers are found', async () => {
     const c = capture();
-    const code = await discoverCommand('jane@example.test', { dns: world.dns.spec, ca: caFile, timeout: 5_000 }, c.io, overrides());
+    const code = await discoverCommand('jane@example.test', { dns: [world.dns.spec], ca: caFile, timeout: 5_000 }, c.io, overrides());
     assert.equal(code, 0);
     const text = c.out();
     assert.match(text, /^Outgoing \(SMTP\)$/m);
@@ -51,7 +51,7 @@ describe('discovery: CLI commands', function () {
 
   it('discover --json prints the result object', async () => {
     const c = capture();
-    const code = await discoverCommand('jane@example.test', { json: true, dns: world.dns.spec, ca: caFile }, c.io, overrides());
+    const code = await discoverCommand('jane@example.test', { json: true, dns: [world.dns.spec], ca: caFile }, c.io, overrides());
     assert.equal(code, 0);
     const r = JSON.parse(c.out());
     assert.equal(r.address.domain, 'example.test');
@@ -60,16 +60,16 @@ describe('discovery: CLI commands', function () {
 
   it('discover: exit 1 when nothing is found', async () => {
     const c = capture();
-    assert.equal(await discoverCommand('a@nosuch.test', { dns: world.dns.spec }, c.io, overrides()), 1);
+    assert.equal(await discoverCommand('a@nosuch.test', { dns: [world.dns.spec] }, c.io, overrides()), 1);
     assert.match(c.out(), /none found/);
   });
 
   it('discover: exit 2 with a message for usage errors', async () => {
     for (const [addr, opts, why] of [
       ['not-an-address', {}, /not an e-mail address/],
-      ['a@example.test', { dns: '127.0.0.1:0' }, /port/],
-      ['a@example.test', { dns: world.dns.spec, ca: join(dir, 'missing.pem') }, /cannot read the CA file/],
-      ['a@example.test', { dns: world.dns.spec, timeout: 0 }, /timeout/],
+      ['a@example.test', { dns: ['127.0.0.1:0'] }, /port/],
+      ['a@example.test', { dns: [world.dns.spec], ca: join(dir, 'missing.pem') }, /cannot read the CA file/],
+      ['a@example.test', { dns: [world.dns.spec], timeout: 0 }, /timeout/],
     ] as const) {
       const c = capture();
       assert.equal(await discoverCommand(addr, opts, c.io, overrides()).catch((err: unknown) => exitCodeFor(err, c.io as never)), 2);
@@ -80,7 +80,7 @@ describe('discovery: CLI commands', function () {
 
   it('network: listing, JSON, and exit 2 for a plain-HTTP echo URL', async () => {
     const c = capture();
-    const code = await networkCommand({ dns: world.dns.spec, echoUrl: `https://echo.test:${world.web.httpsPort}/ip` }, c.io, {
+    const code = await networkCommand({ dns: [world.dns.spec], echoUrl: `https://echo.test:${world.web.httpsPort}/ip` }, c.io, {
       ca: world.pki.caPem,
       ispdbBaseUrl: world.ispdbBaseUrl,
       autoconfigPorts: { http: world.web.httpPort, https: world.web.httpsPort },
@@ -90,7 +90,7 @@ describe('discovery: CLI commands', function () {
     assert.match(c.out(), /provider\s+isp\.test/);
     assert.ok(code === 0 || code === 1);
     const j = capture();
-    await networkCommand({ json: true, dns: world.dns.spec }, j.io, { autoconfig: false, ispdbBaseUrl: false });
+    await networkCommand({ json: true, dns: [world.dns.spec] }, j.io, { autoconfig: false, ispdbBaseUrl: false });
     assert.match(JSON.parse(j.out()).fingerprint, /^[0-9a-f]{64}$/);
     const bad = capture();
     assert.equal(await networkCommand({ echoUrl: 'http://echo.test/' }, bad.io).catch((err: unknown) => exitCodeFor(err, bad.io as never)), 2);

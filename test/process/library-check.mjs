@@ -4,15 +4,20 @@
 //
 //     node test/process/library-check.mjs ADDRESS [--abort-after MS]
 //
-// Prints one line: `resolved STATUS-SENDING STATUS-RECEIVING FINDING-CODES…`, or `rejected CODE MESSAGE`.
+// Prints one line: `resolved STATUS-SENDING STATUS-RECEIVING FINDING-CODES…`, or `rejected CODE MESSAGE`; with
+// --abort-after, a second line `settled N ms after the abort`.
 import { check } from '../../dist/index.js';
 
 const [address, flag, ms] = process.argv.slice(2);
 const options = {};
+let abortedAt;
 if (flag === '--abort-after') {
   const controller = new AbortController();
   // Unref'd: the abort must not be what keeps the process alive.
-  setTimeout(() => controller.abort(new Error('the caller gave up')), Number(ms)).unref();
+  setTimeout(() => {
+    abortedAt = performance.now();
+    controller.abort(new Error('the caller gave up'));
+  }, Number(ms)).unref();
   options.signal = controller.signal;
 }
 try {
@@ -21,3 +26,4 @@ try {
 } catch (err) {
   console.log(`rejected ${err.code ?? err.name} ${err.message}`);
 }
+if (abortedAt !== undefined) console.log(`settled ${Math.round(performance.now() - abortedAt)} ms after the abort`);

@@ -7,12 +7,13 @@
  * Inside: loopback up, /etc/resolv.conf bind-mounted to `nameserver 127.0.0.1`, the resolver on 127.0.0.1:53
  * (UDP and TCP), then CMD as a child process with this process's stdio. Names in the zone files are answered;
  * every other name gets the misbehaviour (`--resolver answer` answers NXDOMAIN there). SIGINT and SIGTERM are
- * passed on to CMD. Exits with CMD's exit code, or 128 + the signal number that ended it.
+ * passed on to CMD. Exits with CMD's exit code, or 128 + the signal number that ended it. On fd 3, when open:
+ * `started PID` once CMD runs, `queries N` (how many DNS questions the resolver got) once it has ended.
  *
  * Nothing here can reach another host: the namespace has only loopback.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadZone, TestDnsServer, type Misbehaviour } from '../discovery/dns-server.js';
@@ -45,8 +46,15 @@ must(['mount', '--bind', join(dir, 'resolv.conf'), '/etc/resolv.conf']);
 
 const dns = await TestDnsServer.start(loadZone(...zones), { host: '127.0.0.1', port: 53 });
 dns.outsideZones = mode === 'answer' ? undefined : mode;
-const child = spawn(cmd, cmdArgs, { stdio: 'inherit' });
+const child = spawn(cmd, cmdArgs, { stdio: ['inherit', 'inherit', 'inherit'] });
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
+// The caller may wait for this before signalling (fd 3, when it gave one): until now a signal would end
+// this runner instead of reaching the command.
+try {
+  writeSync(3, `started ${child.pid}\n`);
+} catch {
+  // no fd 3: nobody waits
+}
 const code = await new Promise<number>((resolve) => {
   child.on('error', (err) => {
     process.stderr.write(`netns-run.ts: ${err.message}\n`);
@@ -54,6 +62,11 @@ const code = await new Promise<number>((resolve) => {
   });
   child.on('exit', (c, signal) => resolve(c ?? 128 + (signal ? constants.signals[signal] : 0)));
 });
+try {
+  writeSync(3, `queries ${dns.queries.length}\n`);
+} catch {
+  // no fd 3
+}
 await dns.stop();
 rmSync(dir, { recursive: true, force: true });
 process.exitCode = code;

@@ -45,6 +45,8 @@ export interface Ran {
   stdout: string;
   stderr: string;
   ms: number;
+  /** In a namespace: DNS questions the resolver received while the command ran. */
+  dnsQueries?: number;
 }
 
 export interface RunOptions {
@@ -53,8 +55,11 @@ export interface RunOptions {
   zones?: string[];
   env?: NodeJS.ProcessEnv;
   stdin?: string;
-  /** Called with the child once it runs (to send it a signal). */
-  onSpawn?: (child: ReturnType<typeof spawn>) => void;
+  /**
+   * Called once the command runs (to send it a signal): with `resolver`, when the namespace runner has started
+   * it (a signal before that would end the runner instead); otherwise at spawn.
+   */
+  onStarted?: (child: ReturnType<typeof spawn>) => void;
 }
 
 /** Run `argv` (a command and its arguments), in a namespace when `resolver` is given. */
@@ -65,15 +70,25 @@ export function runCommand(argv: string[], options: RunOptions = {}): Promise<Ra
       : ['unshare', '--net', '--mount', process.execPath, '--import', 'tsx', NETNS_RUN, '--resolver', options.resolver, ...(options.zones ?? [CLOSED_ZONE]).flatMap((z) => ['--zone', z]), '--', ...argv];
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(full[0]!, full.slice(1), { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(full[0]!, full.slice(1), { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.stdin.end(options.stdin ?? '');
-    options.onSpawn?.(child);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: performance.now() - started }));
+    child.stdin!.end(options.stdin ?? '');
+    const control = child.stdio[3] as NodeJS.ReadableStream;
+    let controlText = '';
+    control.on('data', (d: Buffer) => (controlText += d.toString()));
+    if (options.onStarted) {
+      const onStarted = options.onStarted;
+      if (options.resolver === undefined) onStarted(child);
+      else control.once('data', () => onStarted(child));
+    }
+    child.on('close', (code, signal) => {
+      const queries = /^queries (\d+)$/m.exec(controlText);
+      resolve({ code, signal, stdout, stderr, ms: performance.now() - started, ...(queries ? { dnsQueries: Number(queries[1]) } : {}) });
+    });
   });
 }
 

@@ -1,0 +1,36 @@
+/**
+ * Text from outside (a server, a DNS name, the user's own input) shown on a terminal: control characters are
+ * data, never terminal control. ESC would start an escape sequence (recolour, move the cursor, retitle the
+ * window, rewrite what was printed), BEL rings, backspace and CR overwrite; invisible format characters
+ * (zero-width space, joiners, bidi overrides, BOM) make two different strings look the same.
+ */
+// C0 controls except tab and LF, DEL, C1 controls; format characters (Cf); line and paragraph separators.
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\p{Cf}\u2028\u2029]/gu;
+// The same, tab and LF included: for one-line contexts (a quoted input).
+// eslint-disable-next-line no-control-regex
+const UNSAFE_IN_LINE = /[\x00-\x1f\x7f-\x9f\p{Cf}\u2028\u2029]/gu;
+
+function escape(c: string): string {
+  const n = c.codePointAt(0)!;
+  if (c === '\t') return '\\t';
+  if (c === '\n') return '\\n';
+  if (c === '\r') return '\\r';
+  return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u{${n.toString(16)}}`;
+}
+
+/** Escape control and invisible characters; tab and newline are kept (multi-line text stays multi-line). */
+export function escapeControls(text: string): string {
+  return text.replace(UNSAFE, escape);
+}
+
+/** Whether `text` holds a character `quoteInput` would escape (tab and newline included). */
+export function hasControls(text: string): boolean {
+  UNSAFE_IN_LINE.lastIndex = 0;
+  return UNSAFE_IN_LINE.test(text);
+}
+
+/** The user's input quoted for a one-line error message, every control or invisible character escaped. */
+export function quoteInput(text: string): string {
+  return `"${text.replace(UNSAFE_IN_LINE, escape)}"`;
+}
