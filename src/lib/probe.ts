@@ -7,7 +7,8 @@ import { MaildoctorError, UsageError } from './errors.js';
 import { PhaseRecorder } from './phases.js';
 import { LineSession } from './session.js';
 import { upgradeToTls } from './tls.js';
-import { Transcript } from './transcript.js';
+import { Redactor } from './redact.js';
+import { REDACTED, Transcript } from './transcript.js';
 import type { Credentials, PhaseTimeouts, ProbeOptions, ProbeResult, ProbeTarget, Protocol } from './types.js';
 
 /** Whole-probe deadline: a probe that needs longer than this is reporting a problem, not waiting for one. */
@@ -74,6 +75,8 @@ export class ProbeContext {
   readonly deadline: Deadline;
   readonly phases: PhaseRecorder;
   readonly transcript: Transcript;
+  /** The credentials' every form, scrubbed from all a server sends and from the result. */
+  readonly redactor: Redactor;
   readonly timeouts: PhaseTimeouts;
   session?: LineSession;
 
@@ -83,7 +86,11 @@ export class ProbeContext {
   ) {
     this.deadline = new Deadline(options.timeoutMs ?? PROBE_TIMEOUT_MS, options.signal);
     this.phases = new PhaseRecorder(this.deadline);
-    this.transcript = new Transcript(() => this.deadline.elapsed());
+    this.redactor = Redactor.forCredentials(options.credentials, REDACTED);
+    this.transcript = new Transcript(
+      () => this.deadline.elapsed(),
+      (text) => this.redactor.redact(text),
+    );
     this.timeouts = { ...DEFAULT_PHASE_TIMEOUTS, ...options.phaseTimeouts };
   }
 
@@ -301,7 +308,8 @@ export async function runProbe(
     result.transcript = ctx.transcript.entries;
     result.durationMs = Math.round(ctx.deadline.elapsed() * 100) / 100;
   }
-  return result;
+  // The catch-all behind the line boundary: IMAP literals folded into replies, anything a script copied.
+  return ctx.redactor.size > 0 ? ctx.redactor.redactValue(result) : result;
 }
 
 function internal(err: unknown): MaildoctorError {

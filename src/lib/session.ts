@@ -107,7 +107,9 @@ export class LineSession {
     for (;;) {
       const framed = this.#lines.shift();
       if (framed !== undefined) {
-        const line = framed.slice(0, framed.endsWith('\r\n') ? -2 : -1);
+        // The one entry of server lines: replies, errors and evidence are built from what this returns, so a
+        // server echoing the password (or its base64) never puts it in a result.
+        const line = this.transcript.scrub(framed.slice(0, framed.endsWith('\r\n') ? -2 : -1));
         this.transcript.add('S', printable(line, 512));
         return line;
       }

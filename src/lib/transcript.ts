@@ -5,15 +5,21 @@ export const MAX_TRANSCRIPT_ENTRIES = 400;
 
 /**
  * Every line of a session with its direction and time. Secrets never reach it: callers pass the redacted form
- * of a secret-bearing command (see `redacted()`), and server lines are recorded as printable text.
+ * of a secret-bearing command (see `redacted()`), and every line is scrubbed of the probe's secrets on the
+ * way in (a server may echo them), server lines recorded as printable text.
  */
 export class Transcript {
   readonly entries: TranscriptEntry[] = [];
   #dropped = 0;
 
-  constructor(private readonly clock: () => number) {}
+  /** @param scrub removes the probe's secrets, in every encoding, from text that came from outside */
+  constructor(
+    private readonly clock: () => number,
+    readonly scrub: (text: string) => string = (text) => text,
+  ) {}
 
-  add(dir: TranscriptEntry['dir'], line: string): void {
+  add(dir: TranscriptEntry['dir'], text: string): void {
+    const line = this.scrub(text);
     if (this.entries.length >= MAX_TRANSCRIPT_ENTRIES) {
       this.#dropped++;
       this.entries[this.entries.length - 1] = { t: this.#now(), dir: 'I', line: `… ${this.#dropped} more lines not kept` };

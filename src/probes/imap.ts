@@ -197,7 +197,7 @@ class ImapChannel {
     for (let size = imapLiteralSize(line); size !== undefined; size = imapLiteralSize(line)) {
       budget.spend(size);
       const literal = (await session.readBytes(size, phase, signal)).toString('latin1');
-      session.transcript.add('S', `{literal, ${size} bytes} ${printable(literal)}`);
+      session.transcript.add('S', `{literal, ${size} bytes} ${printable(session.transcript.scrub(literal))}`);
       const rest = await session.readLine(phase, signal);
       budget.line(rest.length);
       line = `${line.slice(0, line.lastIndexOf('{'))}${quoted(literal)}${rest}`;
