@@ -148,7 +148,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('--ca <file>', 'extra trusted CA certificates (PEM) for every module')
     .addOption(new Option('--log-level <level>', 'log level').choices(['error', 'warn', 'info', 'debug']))
     .addOption(new Option('--log-format <format>', 'log lines as text or JSON').choices(['text', 'json']))
-    .addHelpText('after', `${EXIT_HELP}\n\nSignals: SIGTERM or SIGINT stops cleanly (exit 0); SIGHUP does not reload (restart to change the config).`)
+    .addHelpText('after', helpAfter(['maildoctor exporter --allow mail.example.com', 'maildoctor exporter --config exporter.yml --listen 127.0.0.1:9878'], false, 'Signals: SIGTERM or SIGINT stops cleanly (exit 0); SIGHUP does not reload (restart to change the config).'))
     .action(async (opts: ExporterCommandOptions) => {
       exitCode = await (await import('./exporter.js')).exporterCommand(opts, io);
     });

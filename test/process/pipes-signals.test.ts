@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { BIN, ensureBuilt, runCli, runShell, STACK_TRACE } from './run.js';
 
-const COMMANDS = ['', 'check', 'discover', 'network', 'probe', 'agent'];
+const COMMANDS = ['', 'check', 'discover', 'network', 'probe', 'agent', 'exporter'];
 
 describe('process tier: pipes, signals, exit codes', function () {
   this.timeout(60_000);
