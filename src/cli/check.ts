@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { check, type CheckOptions, type CheckProgress } from '../check/check.js';
 import { parseAddress } from '../discovery/address.js';
 import { UsageError } from '../lib/errors.js';
+import { toJsonText } from '../lib/text.js';
 import { sendTestMessage } from '../check/send-test.js';
 import { reportExitCode } from '../report/index.js';
 import { clientConfigXml } from '../report/client-config-xml.js';
@@ -68,7 +69,7 @@ export async function checkCommand(address: string, opts: CheckCommandOptions, i
     if (showProgress) io.stderr.write('\r\x1b[K');
   }
 
-  if (opts.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  if (opts.json) io.stdout.write(`${toJsonText(report)}\n`);
   else io.stdout.write(renderReport(report, colors(io), { verbose: opts.verbose }));
 
   if (opts.autoconfig) {

@@ -1,3 +1,4 @@
+import { escapeStrings, toJsonText } from '../lib/text.js';
 import { EXIT, readCaFile, throwIfInterrupted, type Io } from './io.js';
 import { discover, networkIdentity } from '../discovery/index.js';
 import type { DiscoverOptions, DiscoveryResult, MailRole, NetworkIdentity, NetworkIdentityOptions, ServerCandidate } from '../discovery/index.js';
@@ -40,7 +41,7 @@ export async function discoverCommand(address: string, opts: DiscoverCommandOpti
   });
   throwIfInterrupted(io);
   const found = (['smtp', 'imap', 'pop3'] as const).some((r) => result.candidates[r].some((c) => c.resolves));
-  if (opts.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if (opts.json) io.stdout.write(`${toJsonText(result)}\n`);
   else io.stdout.write(renderDiscovery(result));
   return found ? EXIT.OK : EXIT.PROBLEMS;
 }
@@ -67,7 +68,8 @@ function renderHosts(list: ServerCandidate[]): string[] {
   return lines;
 }
 
-export function renderDiscovery(r: DiscoveryResult): string {
+export function renderDiscovery(result: DiscoveryResult): string {
+  const r = escapeStrings(result); // DNS names and autoconfig text are data, never terminal control
   const out: string[] = [];
   const idn = r.address.unicodeDomain !== r.address.domain ? ` (${r.address.unicodeDomain})` : '';
   out.push(`${r.address.address}${idn} — ${r.durationMs} ms, resolvers ${r.resolvers.servers.join(', ') || 'none'}`);
@@ -110,12 +112,13 @@ export async function networkCommand(opts: NetworkCommandOptions, io: CommandIo,
     ...overrides,
   });
   throwIfInterrupted(io);
-  if (opts.json) io.stdout.write(`${JSON.stringify(id, null, 2)}\n`);
+  if (opts.json) io.stdout.write(`${toJsonText(id)}\n`);
   else io.stdout.write(renderNetwork(id));
   return id.defaultInterface && id.resolvers.length > 0 ? EXIT.OK : EXIT.PROBLEMS;
 }
 
-export function renderNetwork(id: NetworkIdentity): string {
+export function renderNetwork(identity: NetworkIdentity): string {
+  const id = escapeStrings(identity);
   const out: string[] = [];
   const row = (k: string, v: string): void => {
     out.push(`  ${pad(k, 14)}${v}`);

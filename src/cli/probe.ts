@@ -1,4 +1,5 @@
 import { UsageError } from '../lib/errors.js';
+import { toJsonText } from '../lib/text.js';
 import type { ProbeOptions, ProbeResult, StartTlsPolicy } from '../lib/types.js';
 import { isProtocol, probes } from '../probes/index.js';
 import { EXIT, colors, credentialsFrom, parseHostPort, parseLocalAddress, parsePositiveInt, readCaFile, throwIfInterrupted, type Io } from './io.js';
@@ -46,7 +47,7 @@ export async function probeCommand(protocol: string, hostPort: string, opts: Pro
   if (io.signal) options.signal = io.signal;
   const result = await probes[protocol](target, options);
   throwIfInterrupted(io);
-  if (opts.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if (opts.json) io.stdout.write(`${toJsonText(result)}\n`);
   else io.stdout.write(renderProbeResult(result, colors(io)));
   return verdictExitCode(result);
 }

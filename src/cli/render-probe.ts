@@ -1,9 +1,11 @@
+import { escapeStrings } from '../lib/text.js';
 import type { ProbeResult } from '../lib/types.js';
 
 type Colors = { red(s: string): string; green(s: string): string; yellow(s: string): string; dim(s: string): string; bold(s: string): string; cyan(s: string): string };
 
 /** Human output of one probe: the transcript (already redacted) and a one-line verdict. */
-export function renderProbeResult(r: ProbeResult, c: Colors): string {
+export function renderProbeResult(result: ProbeResult, c: Colors): string {
+  const r = escapeStrings(result); // server text is data, never terminal control
   const out: string[] = [];
   const where = `${r.target.host}:${r.target.port}${r.target.address && r.target.address !== r.target.host ? ` (${r.target.address})` : ''}`;
   out.push(c.bold(`${r.protocol} ${where}`));

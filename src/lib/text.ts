@@ -34,3 +34,29 @@ export function hasControls(text: string): boolean {
 export function quoteInput(text: string): string {
   return `"${text.replace(UNSAFE_IN_LINE, escape)}"`;
 }
+
+/**
+ * A copy of `value` with every string passed through `escapeControls`: what a text renderer starts from, so
+ * that nothing a server, a certificate or a DNS answer said can reach the terminal as control (its own
+ * colours are added after). JSON output needs none of this: JSON.stringify escapes control characters.
+ */
+export function escapeStrings<T>(value: T): T {
+  if (typeof value === 'string') return escapeControls(value) as T;
+  if (Array.isArray(value)) return value.map((v) => escapeStrings(v)) as T;
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeStrings(v)])) as T;
+  }
+  return value;
+}
+
+/**
+ * JSON for a terminal or a pipe: JSON.stringify escapes C0 controls but leaves DEL, C1 controls (0x9b is a
+ * one-byte CSI to some terminals) and invisible format characters raw; they are written as \uXXXX here,
+ * which any JSON parser reads back as the same string.
+ */
+export function toJsonText(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/[\x7f-\x9f\p{Cf}\u2028\u2029]/gu, (c) =>
+    // One \uXXXX per UTF-16 unit: a format character above U+FFFF (tags) is a surrogate pair.
+    Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''),
+  );
+}

@@ -2,6 +2,7 @@
  * The human report, in sections: the network you are on; receiving; sending; findings; what to do.
  * Pure: a report and a colour set in, text out. `stable` leaves out timings and dates (for snapshots).
  */
+import { escapeStrings } from '../lib/text.js';
 import { reportExitCode } from './index.js';
 import type { CheckProbe, CheckReport, Finding, Setting } from './types.js';
 
@@ -28,7 +29,8 @@ export interface RenderOptions {
 
 const SECURITY_WORDS = { tls: 'SSL/TLS', starttls: 'STARTTLS', plain: 'no encryption' } as const;
 
-export function renderReport(r: CheckReport, c: Colors, opts: RenderOptions = {}): string {
+export function renderReport(report: CheckReport, c: Colors, opts: RenderOptions = {}): string {
+  const r = escapeStrings(report); // server text is data, never terminal control
   const out: string[] = [];
   const when = opts.stable ? '' : c.dim(` (${(r.durationMs / 1000).toFixed(1)} s, ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC)`);
   out.push(c.bold(`maildoctor check ${r.address}`) + when, '');
