@@ -183,8 +183,8 @@ export class ProbeContext {
 
   /**
    * Run the greeting read under the greeting cap. On a plaintext port, a long silence may mean the port speaks
-   * implicit TLS (the client is expected to talk first): after TLS_SNIFF_AFTER_MS a second connection tries a
-   * handshake, and if that succeeds the probe ends with TLS_MODE_MISMATCH instead of a generic timeout.
+   * implicit TLS (the client is expected to talk first): after TLS_SNIFF_AFTER_MS without a single byte, a
+   * second connection tries a handshake, and if that succeeds the probe ends with TLS_MODE_MISMATCH instead of a generic timeout.
    */
   async greeting<T>(read: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const implicit = this.result.security === 'tls';
@@ -197,6 +197,10 @@ export class ProbeContext {
       let timer: NodeJS.Timeout | undefined;
       const sniffed = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
+          // A greeting in progress (Postfix postscreen's multi-line `220-` with a pause) is plaintext: a side
+          // ClientHello then would be a pregreet violation that can get the user's address blocked. Sniff
+          // only when not one byte has arrived.
+          if ((this.session?.socket.bytesRead ?? 0) > 0) return;
           void this.#sniffImplicitTls(local.signal).then((isTls) => {
             if (!isTls) return;
             this.transcript.note('no greeting, but a TLS handshake on a second connection succeeded: this port speaks implicit TLS');

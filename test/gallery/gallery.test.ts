@@ -132,6 +132,15 @@ describe('gallery of broken servers', function () {
       await server.closed(2); // the sniff's connection is torn down too, not leaked
     });
 
+    it('a multi-line 220- greeting paused mid-way (postscreen) → ok, and no implicit-TLS sniff connection', async () => {
+      // Postfix postscreen sends `220-` and waits: a client that talks (or a second connection's ClientHello)
+      // before the last line is a pregreet violation, and may get the address blocked (issue 9).
+      const server = await start(smtpServer({ greeting: '220-mail.gallery.test postscreen, please wait\r\n', greetingRest: { afterMs: 600, text: '220 mail.gallery.test ESMTP\r\n' }, extensions: ['PIPELINING'] }));
+      const result = await probeSmtp({ host: server.host, port: server.port }, opts({ tlsSniffAfterMs: 150, starttls: 'never' }));
+      expectOk(result);
+      assert.equal(server.connections, 1, 'no side connection while the greeting was in progress');
+    });
+
     it('554 greeting → GREETING_REJECTED/greeting with the reply as evidence', async () => {
       const server = await start(smtpServer({ greeting: '554 5.7.1 mail.gallery.test: your network is listed\r\n' }));
       const result = await probeSmtp({ host: server.host, port: server.port }, opts());

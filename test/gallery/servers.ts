@@ -186,6 +186,8 @@ export function onLines(stream: Duplex, fn: (line: string) => void): () => void 
 export interface SmtpFaultOptions {
   /** Raw bytes sent on connect. @default '220 mail.gallery.test ESMTP gallery\r\n' */
   greeting?: string;
+  /** More greeting after a pause (Postfix postscreen: `220-` first, the last line seconds later). */
+  greetingRest?: { afterMs: number; text: string };
   /** EHLO extension lines (after the first line). @default ['PIPELINING', 'STARTTLS'] (STARTTLS dropped once upgraded) */
   extensions?: string[];
   /**
@@ -218,6 +220,10 @@ export function smtpServer(opts: SmtpFaultOptions = {}): Promise<FaultServer> {
   const extensions = opts.extensions ?? ['PIPELINING', 'STARTTLS'];
   return faultServer((socket, t) => {
     socket.write(greeting);
+    if (opts.greetingRest) {
+      const rest = opts.greetingRest;
+      t.later(rest.afterMs, () => socket.destroyed || socket.write(rest.text));
+    }
     serveSmtp(socket, socket, false, t);
   });
 
