@@ -15,7 +15,7 @@ import { check as realCheck, type CheckOptions } from '../check/check.js';
 import { networkFingerprint } from '../discovery/network.js';
 import type { CheckReport } from '../report/types.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
-import { readAccountPassword, validateAgentConfig, type AccountConfig, type AgentConfig, type ValidateOptions } from './config.js';
+import { readAccountSecret, validateAgentConfig, type AccountConfig, type AgentConfig, type ValidateOptions } from './config.js';
 import { startHttpServer, type AgentHttpServer } from './http.js';
 import { closeLogger, createAgentLogger, type Logger } from './log.js';
 import { AgentMetrics } from './metrics.js';
@@ -310,13 +310,13 @@ class Agent {
 
   async #checkOptions(acc: AccountConfig, signal: AbortSignal): Promise<Partial<CheckOptions>> {
     const read = this.deps.readFile ?? ((f: string) => readFile(f));
-    const password = await readAccountPassword(acc, this.deps.env ?? process.env, read);
-    this.redactor.add(password);
+    const secret = await readAccountSecret(acc, this.deps.env ?? process.env, read);
+    this.redactor.add(secret?.value);
     const ispdb = acc.ispdb === false ? false : typeof acc.ispdb === 'string' ? acc.ispdb : undefined;
     const controls = acc.controls ?? this.config.controls;
     return {
       signal,
-      ...(acc.user && password ? { credentials: { user: acc.user, password } } : {}),
+      ...(acc.user && secret ? { credentials: secret.kind === 'oauth2' ? { user: acc.user, oauthToken: secret.value } : { user: acc.user, password: secret.value } } : {}),
       ...(acc.dns ? { dns: acc.dns } : {}),
       ...(acc.ca ? { ca: await read(acc.ca) } : {}),
       ...(controls ? { controls } : {}),

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseAddress } from '../discovery/address.js';
 import { UsageError } from '../lib/errors.js';
+import { MAX_OAUTH_TOKEN_BYTES } from '../lib/oauth.js';
 import { defaultStateDir } from './paths.js';
 
 /** Fingerprint poll: reads /proc and getifaddrs only, so every 2 s costs next to nothing. */
@@ -44,6 +45,10 @@ export interface AccountConfig {
   passwordEnv?: string;
   /** File whose first line is the password (keep it mode 0600). */
   passwordFile?: string;
+  /** Environment variable holding an OAuth2 access token (logins then use OAUTHBEARER or XOAUTH2). */
+  oauthTokenEnv?: string;
+  /** File whose first line is an OAuth2 access token, kept fresh by the tool that obtains it (mode 0600). */
+  oauthTokenFile?: string;
   /** Resolvers (`HOST[:PORT]`) instead of the network's. Usually left out: the point is to use the network's. */
   dns?: string[];
   /** PEM file of extra trusted CAs. */
@@ -211,7 +216,7 @@ export function parseListen(spec: string): { host: string; port: number } | unde
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const HOST_PORT = /^\[?[^\s/@\]]+\]?(?::\d{1,5})?$/;
-const ACCOUNT_FIELDS = ['address', 'user', 'passwordEnv', 'passwordFile', 'password', 'dns', 'ca', 'controls', 'relayRecipient', 'allowPlaintextAuth', 'timeoutMs', 'ispdb', 'echoUrl', 'probeNetworkSmtp'] as const;
+const ACCOUNT_FIELDS = ['address', 'user', 'passwordEnv', 'passwordFile', 'oauthTokenEnv', 'oauthTokenFile', 'password', 'dns', 'ca', 'controls', 'relayRecipient', 'allowPlaintextAuth', 'timeoutMs', 'ispdb', 'echoUrl', 'probeNetworkSmtp'] as const;
 
 function httpUrl(s: string, schemes: string[]): string | undefined {
   let u: URL;
@@ -242,20 +247,23 @@ function account(c: Checker, v: unknown, p: string): AccountConfig | undefined {
   if ('password' in o) {
     c.fail(join(p, 'password'), 'passwords are never read from the config file: use passwordEnv (an environment variable) or passwordFile (a file readable only by you)');
   }
-  if (o.passwordEnv !== undefined && o.passwordFile !== undefined) c.fail(p, 'give passwordEnv or passwordFile, not both');
-  if (o.passwordEnv !== undefined) {
-    const e = c.string(o.passwordEnv, join(p, 'passwordEnv'), (s) => (ENV_NAME.test(s) ? undefined : 'must be an environment variable name (letters, digits, _)'));
-    if (e) out.passwordEnv = e;
+  const sources = SECRET_FIELDS.filter((f) => o[f] !== undefined);
+  if (sources.length > 1) c.fail(p, `give one of ${SECRET_FIELDS.join(', ')}, not ${sources.join(' and ')}`);
+  for (const f of ['passwordEnv', 'oauthTokenEnv'] as const) {
+    if (o[f] === undefined) continue;
+    const e = c.string(o[f], join(p, f), (s) => (ENV_NAME.test(s) ? undefined : 'must be an environment variable name (letters, digits, _)'));
+    if (e) out[f] = e;
   }
-  if (o.passwordFile !== undefined) {
-    const f = c.filePath(o.passwordFile, join(p, 'passwordFile'));
-    if (f) out.passwordFile = f;
+  for (const f of ['passwordFile', 'oauthTokenFile'] as const) {
+    if (o[f] === undefined) continue;
+    const file = c.filePath(o[f], join(p, f));
+    if (file) out[f] = file;
   }
   if (o.user !== undefined) {
     const u = c.string(o.user, join(p, 'user'), (s) => (/[\r\n\0]/.test(s) ? 'must be one line' : undefined));
     if (u) out.user = u;
-    if (o.passwordEnv === undefined && o.passwordFile === undefined) c.fail(join(p, 'user'), 'needs passwordEnv or passwordFile (without a password, leave the user out: logins are then not tested)');
-  } else if (out.address && (out.passwordEnv || out.passwordFile)) {
+    if (sources.length === 0) c.fail(join(p, 'user'), 'needs passwordEnv, passwordFile, oauthTokenEnv or oauthTokenFile (without a secret, leave the user out: logins are then not tested)');
+  } else if (out.address && SECRET_FIELDS.some((f) => out[f])) {
     out.user = out.address;
   }
   if (o.dns !== undefined) {
@@ -445,33 +453,50 @@ export async function loadAgentConfig(file: string, options: Partial<Omit<Valida
   return validateAgentConfig(doc, { ...options, source: file, baseDir: path.dirname(path.resolve(file)) });
 }
 
+/** Where an account's secret may come from: one of these, never the config file itself. */
+const SECRET_FIELDS = ['passwordEnv', 'passwordFile', 'oauthTokenEnv', 'oauthTokenFile'] as const;
+
 /** Raised when an account's password cannot be had (variable unset, file unreadable). Never carries the secret. */
 export class SecretUnavailableError extends UsageError {}
 
-/** The account's password from its environment variable or secret file; undefined when it has none. */
-export async function readAccountPassword(
+/** The account's password or OAuth2 token from its environment variable or secret file; undefined when it has none. */
+export async function readAccountSecret(
   acc: AccountConfig,
   env: NodeJS.ProcessEnv,
   read: (file: string) => Promise<Buffer> = (f) => readFile(f),
-): Promise<string | undefined> {
-  if (acc.passwordEnv) {
-    const v = env[acc.passwordEnv];
-    if (v === undefined || v === '') throw new SecretUnavailableError(`${acc.address}: environment variable ${acc.passwordEnv} is not set or empty`);
-    return v;
+): Promise<{ kind: 'password' | 'oauth2'; value: string } | undefined> {
+  const kind = acc.oauthTokenEnv || acc.oauthTokenFile ? 'oauth2' : 'password';
+  const what = kind === 'oauth2' ? 'token' : 'password';
+  const variable = acc.passwordEnv ?? acc.oauthTokenEnv;
+  const file = acc.passwordFile ?? acc.oauthTokenFile;
+  if (variable) {
+    const v = env[variable];
+    if (v === undefined || v === '') throw new SecretUnavailableError(`${acc.address}: environment variable ${variable} is not set or empty`);
+    return { kind, value: v };
   }
-  if (acc.passwordFile) {
+  if (file) {
     let buf: Buffer;
     try {
-      buf = await read(acc.passwordFile);
+      buf = await read(file);
     } catch (err) {
-      throw new SecretUnavailableError(`${acc.address}: cannot read password file ${acc.passwordFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+      throw new SecretUnavailableError(`${acc.address}: cannot read ${what} file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
     }
-    if (buf.length > MAX_SECRET_FILE_BYTES) throw new SecretUnavailableError(`${acc.address}: password file ${acc.passwordFile} is larger than ${MAX_SECRET_FILE_BYTES} bytes`);
+    const max = kind === 'oauth2' ? MAX_OAUTH_TOKEN_BYTES : MAX_SECRET_FILE_BYTES;
+    if (buf.length > max) throw new SecretUnavailableError(`${acc.address}: ${what} file ${file} is larger than ${max} bytes`);
     const line = buf.toString('utf8').split(/\r?\n/)[0] ?? '';
-    if (line === '') throw new SecretUnavailableError(`${acc.address}: password file ${acc.passwordFile} is empty`);
-    return line;
+    if (line === '') throw new SecretUnavailableError(`${acc.address}: ${what} file ${file} is empty`);
+    return { kind, value: line };
   }
   return undefined;
+}
+
+/** The secret's value alone, for callers that take only passwords (the exporter's module auth). */
+export async function readAccountPassword(
+  acc: AccountConfig,
+  env: NodeJS.ProcessEnv,
+  read?: (file: string) => Promise<Buffer>,
+): Promise<string | undefined> {
+  return (await readAccountSecret(acc, env, read))?.value;
 }
 
 /** Every account's password can be had now (the CLI checks this at start-up and on reload). */
@@ -479,9 +504,9 @@ export async function checkSecrets(config: AgentConfig, env: NodeJS.ProcessEnv):
   const issues: ConfigIssue[] = [];
   for (const [i, acc] of config.accounts.entries()) {
     try {
-      await readAccountPassword(acc, env);
+      await readAccountSecret(acc, env);
     } catch (err) {
-      issues.push({ path: `accounts[${i}].${acc.passwordEnv ? 'passwordEnv' : 'passwordFile'}`, message: (err as Error).message });
+      issues.push({ path: `accounts[${i}].${SECRET_FIELDS.find((f) => acc[f]) ?? 'passwordEnv'}`, message: (err as Error).message });
     }
   }
   if (issues.length) throw new ConfigError('config', issues);

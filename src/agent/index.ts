@@ -5,7 +5,7 @@ export {
   validateAgentConfig,
   loadAgentConfig,
   checkSecrets,
-  readAccountPassword,
+  readAccountSecret,
   parseListen,
   ConfigError,
   SecretUnavailableError,

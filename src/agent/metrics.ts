@@ -6,6 +6,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { CheckReport } from '../report/types.js';
+import { isOAuthMechanism } from '../lib/oauth.js';
 import type { AlertKind } from './summary.js';
 
 /** Length of the fingerprint prefix in the `network` label: enough to tell networks apart, short to read. */
@@ -159,7 +160,7 @@ export class AgentMetrics {
     }
     const certs = new Set<string>();
     for (const p of report.probes) {
-      const labels: ProbeLabels = { account, purpose: p.purpose, protocol: p.protocol, host: p.host, port: String(p.port), auth: p.withAuth ? 'password' : 'none' };
+      const labels: ProbeLabels = { account, purpose: p.purpose, protocol: p.protocol, host: p.host, port: String(p.port), auth: p.withAuth ? (isOAuthMechanism(p.result.auth?.mechanism) ? 'oauth2' : 'password') : 'none' };
       track(this.probeSuccess, labels, p.result.ok ? 1 : 0);
       track(this.probeDuration, { ...labels, phase: 'total' }, p.result.durationMs / 1000);
       for (const ph of p.result.phases) track(this.probeDuration, { ...labels, phase: ph.name }, ph.durationMs / 1000);

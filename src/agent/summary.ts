@@ -96,7 +96,7 @@ export function workingSettings(s: AccountSummary): WorkingSettings | undefined 
 export function settingKey(s: SettingSummary | undefined): string {
   if (!s) return 'none';
   const sec = s.security === 'tls' ? 'SSL/TLS' : s.security === 'starttls' ? 'STARTTLS' : 'no encryption';
-  return `${s.host}:${s.port} ${sec}, ${s.auth === 'password' ? 'password' : 'no login'}`;
+  return `${s.host}:${s.port} ${sec}, ${s.auth === 'none' ? 'no login' : s.auth}`;
 }
 
 export type ChangeField = 'sending' | 'receiving' | 'outgoing' | 'incoming' | 'hybrid';

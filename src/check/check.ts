@@ -14,6 +14,7 @@ import type { DiscoverOptions, ServerCandidate } from '../discovery/types.js';
 import { abortedReason, Deadline, isTimerDelay, MAX_TIMER_MS, sleep } from '../lib/deadline.js';
 import { UsageError } from '../lib/errors.js';
 import { parseHostPort } from '../lib/host-port.js';
+import { isOAuth } from '../lib/oauth.js';
 import type { Credentials, PhaseTimeouts, ProbeOptions, Protocol } from '../lib/types.js';
 import { probes } from '../probes/index.js';
 import { buildReport } from '../report/index.js';
@@ -134,7 +135,11 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
       domain: parsed.domain,
       startedAt: started.toISOString(),
       durationMs: Math.round(deadline.elapsed()),
-      credentials: { ...(options.credentials ? { user: options.credentials.user } : {}), provided: Boolean(options.credentials) },
+      credentials: {
+        ...(options.credentials ? { user: options.credentials.user } : {}),
+        provided: Boolean(options.credentials),
+        ...(options.credentials ? { kind: isOAuth(options.credentials) ? ('oauth2' as const) : ('password' as const) } : {}),
+      },
       network,
       discovery,
       probes: results,
@@ -184,7 +189,7 @@ export function planProbes(
     const user = c.username ?? creds?.user;
     const probeOptions: Partial<ProbeOptions> = {
       ...(c.security !== 'tls' ? { starttls } : {}),
-      ...(withAuth && creds && user ? { credentials: { user, password: creds.password } } : {}),
+      ...(withAuth && creds && user ? { credentials: { ...creds, user } } : {}),
       ...(relayTest ? { relayTest: { from: address, to: options.relayRecipient ?? DEFAULT_RELAY_RECIPIENT } } : {}),
     };
     return {

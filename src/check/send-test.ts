@@ -4,7 +4,7 @@ import type { CheckReport } from '../report/types.js';
 
 /**
  * `--send-test TO`: the only place maildoctor sends a real message, and only when asked. It uses the
- * recommended outgoing setting (with the password when that setting needs one).
+ * recommended outgoing setting (with the password or token when that setting needs one).
  */
 export async function sendTestMessage(
   report: CheckReport,
@@ -13,7 +13,8 @@ export async function sendTestMessage(
 ): Promise<{ ok: boolean; detail: string }> {
   const s = report.recommendation.outgoing;
   if (!s) return { ok: false, detail: 'no working outgoing server was found' };
-  if (s.auth === 'password' && !opts.credentials) return { ok: false, detail: `${s.host} needs a password to send` };
+  const login = s.auth === 'password' || s.auth === 'oauth2';
+  if (login && !opts.credentials) return { ok: false, detail: `${s.host} needs a ${s.auth === 'oauth2' ? 'token' : 'password'} to send` };
   const probe = report.probes.find((p) => p.id === s.probe);
   const address = probe?.result.target.address;
   const result = await probes[s.security === 'tls' ? 'smtps' : 'smtp'](
@@ -21,7 +22,7 @@ export async function sendTestMessage(
     {
       servername: s.host,
       starttls: s.security === 'starttls' ? 'required' : 'never',
-      ...(s.auth === 'password' && opts.credentials ? { credentials: { user: s.username ?? opts.credentials.user, password: opts.credentials.password } } : {}),
+      ...(login && opts.credentials ? { credentials: { ...opts.credentials, user: s.username ?? opts.credentials.user } } : {}),
       ...(opts.ca ? { ca: opts.ca } : {}),
       sendTest: { from: report.address, to },
     },

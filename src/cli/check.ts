@@ -17,6 +17,8 @@ export interface CheckCommandOptions {
   user?: string;
   passwordEnv?: string;
   passwordStdin?: boolean;
+  oauthTokenEnv?: string;
+  oauthTokenFile?: string;
   allowPlaintextAuth?: boolean;
   dns?: string[];
   ca?: string;

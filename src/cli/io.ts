@@ -1,11 +1,12 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import pc from 'picocolors';
 import { PASSWORD_ENV } from '../check/defaults.js';
 import { MAX_TIMER_MS } from '../lib/deadline.js';
 import { UsageError } from '../lib/errors.js';
+import { MAX_OAUTH_TOKEN_BYTES } from '../lib/oauth.js';
 import { quoteInput } from '../lib/text.js';
 import type { Credentials } from '../lib/types.js';
 
@@ -125,25 +126,34 @@ export async function readSecretFromStdin(io: Io): Promise<string> {
 }
 
 /**
- * `--user` with its password, never from argv (every user sees it in `ps`): `--password-stdin`,
- * `--password-env VAR`, else MAILDOCTOR_PASSWORD, else a prompt on a terminal (`ifMissing: 'prompt'`; none
- * without a terminal) or a usage error (`'error'`: a probe asked to log in must have a password).
+ * `--user` with its password or OAuth2 access token, never from argv (every user sees it in `ps`): a token from
+ * `--oauth-token-env VAR` or `--oauth-token-file FILE`; a password from `--password-stdin`, `--password-env VAR`,
+ * else MAILDOCTOR_PASSWORD, else a prompt on a terminal (`ifMissing: 'prompt'`; none without a terminal) or a
+ * usage error (`'error'`: a probe asked to log in must have a secret).
  */
 export async function credentialsFrom(
-  opts: { user?: string; passwordEnv?: string; passwordStdin?: boolean },
+  opts: { user?: string; passwordEnv?: string; passwordStdin?: boolean; oauthTokenEnv?: string; oauthTokenFile?: string },
   io: Io,
   ifMissing: 'prompt' | 'error',
 ): Promise<Credentials | undefined> {
-  if (opts.passwordEnv && opts.passwordStdin) throw new UsageError('give the password one way: --password-env or --password-stdin');
+  const sources = [
+    opts.passwordEnv && '--password-env',
+    opts.passwordStdin && '--password-stdin',
+    opts.oauthTokenEnv && '--oauth-token-env',
+    opts.oauthTokenFile && '--oauth-token-file',
+  ].filter(Boolean);
+  if (sources.length > 1) throw new UsageError(`give the secret one way, not ${sources.join(' and ')}`);
   if (!opts.user) {
-    if (opts.passwordEnv || opts.passwordStdin) throw new UsageError('a password needs --user');
+    if (sources.length > 0) throw new UsageError(`${sources[0]} needs --user`);
     return undefined;
   }
+  if (opts.oauthTokenEnv) return { user: opts.user, oauthToken: readSecretFromEnv(io, opts.oauthTokenEnv).trim() };
+  if (opts.oauthTokenFile) return { user: opts.user, oauthToken: await readSecretFile(opts.oauthTokenFile, 'token', MAX_OAUTH_TOKEN_BYTES) };
   if (opts.passwordStdin) return { user: opts.user, password: await readSecretFromStdin(io) };
   if (opts.passwordEnv) return { user: opts.user, password: readSecretFromEnv(io, opts.passwordEnv) };
   const fromEnv = io.env[PASSWORD_ENV];
   if (fromEnv) return { user: opts.user, password: fromEnv };
-  if (ifMissing === 'error') throw new UsageError(`--user needs a password: ${PASSWORD_ENV}, --password-env VAR or --password-stdin (never a password on the command line)`);
+  if (ifMissing === 'error') throw new UsageError(`--user needs a password or a token: ${PASSWORD_ENV}, --password-env VAR, --password-stdin, --oauth-token-env VAR or --oauth-token-file FILE (never a secret on the command line)`);
   const typed = await promptSecret(io, `Password for ${opts.user}: `);
   return typed ? { user: opts.user, password: typed } : undefined;
 }
@@ -152,6 +162,20 @@ export function readSecretFromEnv(io: Io, name: string): string {
   const value = io.env[name];
   if (value === undefined || value === '') throw new UsageError(`environment variable ${name} is not set or empty`);
   return value;
+}
+
+/**
+ * A secret from the first line of a file (an OAuth2 token kept fresh by the tool that obtains it), without its
+ * line end. The file's content is never echoed, even in the error for a file that is too large.
+ */
+export async function readSecretFile(file: string, what: string, maxBytes: number): Promise<string> {
+  const buf = await readFile(file).catch((err: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read the ${what} file ${file}: ${err.code === 'ENOENT' ? 'no such file' : (err.code ?? err.message)}`);
+  });
+  if (buf.length > maxBytes) throw new UsageError(`the ${what} file ${file} is larger than ${maxBytes} bytes: that is not a ${what}`);
+  const line = buf.toString('utf8').split(/\r?\n/)[0]?.trim() ?? '';
+  if (line === '') throw new UsageError(`the ${what} file ${file} is empty`);
+  return line;
 }
 
 /** Prompt on the terminal without echo. Only when stdin is a TTY. */

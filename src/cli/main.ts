@@ -22,7 +22,8 @@ Exit codes:
   2   usage or input error (a message on stderr)
   70  internal error in maildoctor (please report it)${interruptible ? '\n  130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM: "maildoctor: interrupted", no verdict' : ''}
 
-Passwords are never taken from the command line: use --password-env VAR or --password-stdin.${note ? `\n\n${note}` : ''}
+Passwords and OAuth2 tokens are never taken from the command line: use --password-env VAR, --password-stdin,
+--oauth-token-env VAR or --oauth-token-file FILE (docs/oauth2.md says how to get a token).${note ? `\n\n${note}` : ''}
 
 Examples:
 ${examples.map((e) => `  $ ${e}`).join('\n')}`;
@@ -57,6 +58,8 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('--user <name>', `log in as this user; the password comes from ${PASSWORD_ENV}, --password-env, --password-stdin or a prompt`)
     .option('--password-env <VAR>', `read the password from this environment variable (default ${PASSWORD_ENV})`)
     .option('--password-stdin', 'read the password from the first line of standard input')
+    .option('--oauth-token-env <VAR>', 'log in with an OAuth2 access token (OAUTHBEARER/XOAUTH2) from this environment variable')
+    .option('--oauth-token-file <file>', 'log in with the OAuth2 access token on the first line of this file')
     .option('--allow-plaintext-auth', 'allow sending the password over an unencrypted connection')
     .option('--dns <host[:port]>', 'DNS resolver to use instead of the system’s (repeat for more)', collect)
     .option('--ca <file>', 'extra trusted CA certificates (PEM)')
@@ -113,9 +116,11 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .description('run one probe against one server and show the transcript and a verdict')
     .argument('<protocol>', `one of ${PROTOCOLS.join(', ')}`)
     .argument('<host[:port]>', 'server name or address, optional port (default: the protocol’s port)')
-    .option('--user <name>', `log in as this user; the password comes from ${PASSWORD_ENV}, --password-env or --password-stdin`)
+    .option('--user <name>', `log in as this user; the password comes from ${PASSWORD_ENV}, --password-env, --password-stdin, or an OAuth2 token from --oauth-token-env / --oauth-token-file`)
     .option('--password-env <VAR>', 'read the password from this environment variable')
     .option('--password-stdin', 'read the password from the first line of standard input')
+    .option('--oauth-token-env <VAR>', 'log in with an OAuth2 access token (OAUTHBEARER/XOAUTH2) from this environment variable')
+    .option('--oauth-token-file <file>', 'log in with the OAuth2 access token on the first line of this file')
     .option('--allow-plaintext-auth', 'allow sending the password over an unencrypted connection')
     .addOption(new Option('--relay-test <addresses...>', 'SMTP: MAIL FROM <from> then RCPT TO <to> (external), then RSET; never sends a message').argParser(collectTwo))
     .addOption(new Option('--starttls <policy>', 'plaintext ports: STARTTLS policy').choices(['required', 'optional', 'never']))

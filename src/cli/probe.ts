@@ -9,6 +9,8 @@ export interface ProbeCommandOptions {
   user?: string;
   passwordEnv?: string;
   passwordStdin?: boolean;
+  oauthTokenEnv?: string;
+  oauthTokenFile?: string;
   relayTest?: string[];
   starttls?: string;
   ca?: string;

@@ -19,6 +19,10 @@ export function renderProbeResult(result: ProbeResult, c: Colors): string {
     out.push(
       c.dim(`TLS ${r.tls.protocol ?? '?'} ${r.tls.cipher ?? ''}${cert ? `; certificate ${cert.subject}, issuer ${cert.issuer}, valid to ${cert.validTo.slice(0, 10)} (${cert.daysLeft} days)` : ''}`),
     );
+    const chain = r.tls.chain ?? [];
+    chain.forEach((x, i) =>
+      out.push(c.dim(`  chain ${i + 1}/${chain.length} ${x.sentByServer ? 'sent by the server' : 'from the trust store'}: ${x.subject}; issuer ${x.issuer}; valid ${x.validFrom.slice(0, 10)} to ${x.validTo.slice(0, 10)}`)),
+    );
   }
   for (const w of r.warnings) out.push(c.yellow(`warning ${w.code} (${w.phase}): ${w.message}`));
   for (const s of r.skipped) out.push(c.dim(`skipped ${s.step}: ${s.reason}`));

@@ -81,6 +81,9 @@ export const ERROR_CODES = {
   FINGERPRINT_FAILED: 'the network fingerprint could not be computed; the network is taken as unchanged',
   CONFIG_RELOAD_FAILED: 'a reloaded config was refused; the agent keeps running with the previous one',
 
+  // Issue 11 (certificates, OAuth2 logins).
+  TLS_CERT_CHAIN_INCOMPLETE: 'the chain the server sent stops before a trusted root: the certificate that issued its last one was not sent',
+  TLS_CERT_EXPIRES_SOON: 'a probe warning: the server certificate is trusted but expires within 14 days (CERT_EXPIRY_WARNING_DAYS)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -116,6 +119,11 @@ export const FINDING_CODES = {
   AUTH_MECHANISM_TOO_WEAK: 'the server refused the login mechanism as too weak for this connection (SMTP 534)',
   AUTH_ENCRYPTION_REQUIRED: 'the server takes a login only over an encrypted connection (SMTP 538, IMAP LOGINDISABLED, POP3 STLS only)',
   CLIENT_ADDRESS_BLOCKLISTED: 'this network’s public address is listed on a DNS blocklist (Spamhaus ZEN…), which mail servers use to refuse it',
+
+  // Issue 11 (certificates, OAuth2 logins).
+  TLS_CERT_EXPIRES_SOON: 'the server certificate is valid but expires within 14 days',
+  TLS_CERT_CHAIN_INCOMPLETE: 'the server does not send the intermediate certificate(s) its certificate needs',
+  OAUTH_TOKEN_REFUSED: 'the server refused the OAuth2 access token (expired, revoked, wrong scope or another account)',
 } as const;
 
 export type FindingCode = keyof typeof FINDING_CODES;

@@ -5,8 +5,9 @@ import { dial } from './dial.js';
 import type { ErrorCode } from './codes.js';
 import { MaildoctorError, UsageError } from './errors.js';
 import { PhaseRecorder } from './phases.js';
+import { assertSendableToken, isOAuth } from './oauth.js';
 import { LineSession } from './session.js';
-import { upgradeToTls } from './tls.js';
+import { CERT_EXPIRY_WARNING_DAYS, upgradeToTls } from './tls.js';
 import { Redactor } from './redact.js';
 import { REDACTED, Transcript } from './transcript.js';
 import type { Credentials, PhaseTimeouts, ProbeOptions, ProbeResult, ProbeTarget, Protocol } from './types.js';
@@ -46,13 +47,17 @@ export function sessionStillUsable(err: unknown): boolean {
  */
 export function assertSendableCredentials(credentials: Credentials | undefined): void {
   if (credentials === undefined) return;
-  if (typeof credentials.user !== 'string' || typeof credentials.password !== 'string') {
-    throw new TypeError('credentials need a string user and a string password');
+  const oauth = isOAuth(credentials);
+  if (typeof credentials.user !== 'string' || (!oauth && typeof credentials.password !== 'string')) {
+    throw new TypeError('credentials need a string user and a string password or oauthToken');
   }
   // eslint-disable-next-line no-control-regex
   const unsendable = /[\r\n\0]/;
-  if (unsendable.test(credentials.user)) throw new UsageError('the user name contains CR, LF or NUL, which cannot be sent');
-  if (unsendable.test(credentials.password)) throw new UsageError('the password contains CR, LF or NUL, which cannot be sent');
+  // RFC 7628 §3.1 and XOAUTH2 separate their fields with %x01: a user name holding one would forge a field.
+  // eslint-disable-next-line no-control-regex
+  if (unsendable.test(credentials.user) || (oauth && /\x01/.test(credentials.user))) throw new UsageError('the user name contains CR, LF or NUL, which cannot be sent');
+  if (oauth) assertSendableToken(credentials.oauthToken);
+  else if (unsendable.test(credentials.password)) throw new UsageError('the password contains CR, LF or NUL, which cannot be sent');
 }
 
 /** Give an implicit-TLS port this long to greet in plaintext before testing whether it speaks TLS instead. */
@@ -86,7 +91,7 @@ export class ProbeContext {
   ) {
     this.deadline = new Deadline(options.timeoutMs ?? PROBE_TIMEOUT_MS, options.signal);
     this.phases = new PhaseRecorder(this.deadline);
-    this.redactor = Redactor.forCredentials(options.credentials, REDACTED);
+    this.redactor = Redactor.forCredentials(options.credentials, REDACTED, result.target);
     this.transcript = new Transcript(
       () => this.deadline.elapsed(),
       (text) => this.redactor.redact(text),
@@ -173,6 +178,11 @@ export class ProbeContext {
     this.transcript.note(
       `TLS ${up.facts.protocol ?? '?'} ${up.facts.cipher ?? ''}; certificate ${up.facts.trusted ? 'trusted' : `NOT trusted (${up.facts.trustError})`}, name ${up.facts.hostnameMatch ? 'matches' : 'does NOT match'}`,
     );
+    const cert = up.facts.certificate;
+    if (!up.verdict && cert && cert.daysLeft <= CERT_EXPIRY_WARNING_DAYS && !this.result.warnings.some((w) => w.code === 'TLS_CERT_EXPIRES_SOON')) {
+      // Still valid, so the session goes on; a mail client will refuse it in a few days.
+      this.result.warnings.push({ code: 'TLS_CERT_EXPIRES_SOON', phase: 'tls', message: `The certificate expires on ${cert.validTo} (${cert.daysLeft} days left)` });
+    }
     if (up.verdict) {
       // A bad certificate is a finding, not a bypass: nothing more is sent over this connection.
       up.socket.destroy();

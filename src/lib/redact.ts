@@ -1,4 +1,5 @@
 import { printable } from './lines.js';
+import { isOAuth, oauthInitialResponse } from './oauth.js';
 import type { Credentials } from './types.js';
 
 /**
@@ -24,10 +25,18 @@ export class Redactor {
    * as the latin-1 reading of its UTF-8 bytes (how line framing decodes server bytes), IMAP-quoted
    * (RFC 3501 §4.3), with its bytes escaped as the transcript escapes them, base64 alone (AUTH LOGIN, RFC 4616 user/pass prompts) and base64 of each SASL PLAIN
    * message (RFC 4616: `\0user\0password`, and with the user as authorization identity). JSON-escaped
-   * forms are scrubbed by `redact` itself.
+   * forms are scrubbed by `redact` itself. An OAuth2 token: raw, base64 alone, and base64 of the OAUTHBEARER
+   * (for the probe's `target`) and XOAUTH2 messages.
    */
-  static forCredentials(credentials: Credentials | undefined, marker?: string): Redactor {
+  static forCredentials(credentials: Credentials | undefined, marker?: string, target?: { host: string; port: number }): Redactor {
     const r = new Redactor(marker);
+    if (isOAuth(credentials)) {
+      r.add(credentials.oauthToken);
+      r.add(Buffer.from(credentials.oauthToken, 'utf8').toString('base64'));
+      r.add(oauthInitialResponse('XOAUTH2', credentials, '', 0));
+      if (target) r.add(oauthInitialResponse('OAUTHBEARER', credentials, target.host, target.port));
+      return r;
+    }
     if (!credentials?.password) return r;
     const { user, password } = credentials;
     const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');

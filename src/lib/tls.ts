@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { ErrorCode } from './codes.js';
 import { MaildoctorError } from './errors.js';
 import { socketReady } from './events.js';
 import type { PhaseRecorder } from './phases.js';
-import type { CertificateFacts, TlsFacts } from './types.js';
+import type { CertificateFacts, ChainCertificate, TlsFacts } from './types.js';
 
 export interface TlsUpgradeRequest {
   /** A connected TCP socket: freshly dialled (implicit TLS) or handed over after STARTTLS. */
@@ -27,6 +28,10 @@ export interface TlsUpgraded {
 }
 
 const DAY_MS = 86_400_000;
+/** A trusted certificate with this many days left or fewer is reported (TLS_CERT_EXPIRES_SOON). */
+export const CERT_EXPIRY_WARNING_DAYS = 14;
+/** Longest chain read from a handshake: real ones have 2-4 certificates; a hostile server sends what it likes. */
+const MAX_CHAIN_LENGTH = 10;
 
 /** Secure contexts already built, by their extra CAs: parsing the ~150 bundled roots costs tens of ms each time. */
 const secureContexts = new Map<string, tls.SecureContext>();
@@ -71,17 +76,19 @@ export async function upgradeToTls(req: TlsUpgradeRequest): Promise<TlsUpgraded>
     return socketReady(s, 'secureConnect', signal, classifyHandshakeError);
   });
 
-  // The leaf only: the detailed chain costs a JS object per certificate on every probe, and trust is OpenSSL's.
-  const peer = socket.getPeerCertificate(false);
-  const certificate = peer && Object.keys(peer).length > 0 ? certificateFacts(peer, socket.authorizationError) : undefined;
+  // The detailed form links each certificate to its issuer: the ones the server sent, then the trust store's.
+  const peer = socket.getPeerCertificate(true);
+  const hasPeer = peer && Object.keys(peer).length > 0;
+  const certificate = hasPeer ? certificateFacts(peer, socket.authorizationError) : undefined;
   const nameToCheck = req.servername ?? req.host;
-  const identityError = peer && Object.keys(peer).length > 0 ? tls.checkServerIdentity(nameToCheck, peer) : new Error('no certificate');
+  const identityError = hasPeer ? tls.checkServerIdentity(nameToCheck, peer) : new Error('no certificate');
   const facts: TlsFacts = {
     mode: req.mode,
     servername,
     protocol: socket.getProtocol() ?? undefined,
     cipher: socket.getCipher()?.name,
     certificate,
+    ...(hasPeer ? { chain: chainFacts(peer, req.ca) } : {}),
     trusted: socket.authorized,
     trustError: socket.authorized ? undefined : String(socket.authorizationError ?? 'UNKNOWN'),
     hostnameMatch: identityError === undefined,
@@ -91,7 +98,7 @@ export async function upgradeToTls(req: TlsUpgradeRequest): Promise<TlsUpgraded>
 
 function certificateVerdict(facts: TlsFacts, name: string): MaildoctorError | undefined {
   if (!facts.trusted) {
-    const code = trustErrorCode(facts.trustError);
+    const code = trustErrorCode(facts.trustError, facts.chain);
     return new MaildoctorError(code, 'tls', `Certificate not trusted: ${facts.trustError}`);
   }
   if (!facts.hostnameMatch) {
@@ -101,7 +108,15 @@ function certificateVerdict(facts: TlsFacts, name: string): MaildoctorError | un
   return undefined;
 }
 
-function trustErrorCode(reason: string | undefined): ErrorCode {
+/**
+ * OpenSSL found no issuer for the last certificate it had. When that certificate is not self-signed, the chain
+ * stops short of any root: the server did not send the certificate that issued it (RFC 8446 §4.4.2 and RFC 5246
+ * §7.4.2: the server sends its chain; only the root may be left out).
+ */
+const ISSUER_NOT_FOUND = new Set(['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT']);
+
+function trustErrorCode(reason: string | undefined, chain: ChainCertificate[] | undefined): ErrorCode {
+  if (reason && ISSUER_NOT_FOUND.has(reason) && chain?.length && !chain[chain.length - 1]!.selfSigned) return 'TLS_CERT_CHAIN_INCOMPLETE';
   switch (reason) {
     case 'CERT_HAS_EXPIRED':
     case 'CERT_NOT_YET_VALID':
@@ -157,4 +172,50 @@ function dn(name: tls.Certificate | undefined): string {
   return Object.entries(name)
     .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`)
     .join(', ');
+}
+
+/**
+ * The chain as the handshake linked it, leaf first. Node follows issuer links through the certificates the
+ * server sent, then through the trust store; a certificate whose fingerprint is in the store is counted as the
+ * store's. The last one of a complete chain links to itself.
+ */
+export function chainFacts(leaf: tls.DetailedPeerCertificate, ca: TlsUpgradeRequest['ca']): ChainCertificate[] {
+  const store = trustStoreFingerprints(ca);
+  const chain: ChainCertificate[] = [];
+  const seen = new Set<string>();
+  for (let c: tls.DetailedPeerCertificate | undefined = leaf; c && Object.keys(c).length > 0 && chain.length < MAX_CHAIN_LENGTH; c = c.issuerCertificate) {
+    if (seen.has(c.fingerprint256)) break;
+    seen.add(c.fingerprint256);
+    chain.push({
+      subject: dn(c.subject),
+      issuer: dn(c.issuer),
+      validFrom: new Date(c.valid_from).toISOString(),
+      validTo: new Date(c.valid_to).toISOString(),
+      fingerprint256: c.fingerprint256,
+      selfSigned: dn(c.issuer) === dn(c.subject),
+      sentByServer: chain.length === 0 || !store.has(c.fingerprint256),
+    });
+  }
+  return chain;
+}
+
+/** SHA-256 fingerprints (Node's `fingerprint256` form) of the trusted CAs, once per CA set: a hash, not a parse. */
+const storeFingerprints = new Map<string, Set<string>>();
+
+function trustStoreFingerprints(ca: TlsUpgradeRequest['ca']): Set<string> {
+  const extra = ca === undefined ? [] : Array.isArray(ca) ? ca : [ca];
+  const key = extra.map((c) => c.toString()).join('\n');
+  let set = storeFingerprints.get(key);
+  if (!set) {
+    set = new Set<string>();
+    for (const pem of [...tls.rootCertificates, ...extra.map((c) => c.toString())]) {
+      for (const body of pem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []) {
+        const der = Buffer.from(body.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+        set.add(createHash('sha256').update(der).digest('hex').toUpperCase().match(/../g)!.join(':'));
+      }
+    }
+    if (storeFingerprints.size >= MAX_CACHED_CONTEXTS) storeFingerprints.delete(storeFingerprints.keys().next().value!);
+    storeFingerprints.set(key, set);
+  }
+  return set;
 }

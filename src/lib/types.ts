@@ -16,10 +16,33 @@ export interface ProbeTarget {
   port?: number;
 }
 
-export interface Credentials {
+/** A user name with a password, or with an OAuth2 access token (SASL OAUTHBEARER / XOAUTH2). */
+export type Credentials = PasswordCredentials | OAuthCredentials;
+
+export interface PasswordCredentials {
   user: string;
   /** Never logged, never put in a transcript or a result. */
   password: string;
+  oauthToken?: undefined;
+}
+
+export interface OAuthCredentials {
+  user: string;
+  /** An OAuth2 access token (RFC 6750 bearer token). Never logged, never put in a transcript or a result. */
+  oauthToken: string;
+  password?: undefined;
+}
+
+/** The server's RFC 7628 §3.2.2 error challenge after a refused token (server data, made printable). */
+export interface OAuthErrorChallenge {
+  /** e.g. `invalid_token`, `insufficient_scope` (RFC 6750 §3.1). */
+  status?: string;
+  /** The scope the server wants. */
+  scope?: string;
+  /** Where the server's authorization server describes itself (OpenID discovery). */
+  openidConfiguration?: string;
+  /** The decoded challenge as sent. */
+  raw: string;
 }
 
 export interface RelayTest {
@@ -97,6 +120,22 @@ export interface CertificateFacts {
   selfSigned: boolean;
 }
 
+/** One certificate of the chain, as the handshake linked it (leaf first). */
+export interface ChainCertificate {
+  subject: string;
+  issuer: string;
+  validFrom: string;
+  validTo: string;
+  fingerprint256: string;
+  /** Names itself as its issuer (a root, or a self-signed leaf). */
+  selfSigned: boolean;
+  /**
+   * The server sent it. False for a certificate OpenSSL took from the trust store to complete the chain (a
+   * root the server also sent is counted as the store's: the handshake cannot tell the two apart).
+   */
+  sentByServer: boolean;
+}
+
 export interface TlsFacts {
   /** Implicit TLS or STARTTLS upgrade. */
   mode: 'implicit' | 'starttls';
@@ -106,6 +145,8 @@ export interface TlsFacts {
   /** ALPN is not used by mail protocols; kept for completeness when present. */
   alpn?: string;
   certificate?: CertificateFacts;
+  /** The chain from the leaf up: what the server sent, then what the trust store added. */
+  chain?: ChainCertificate[];
   /** Chain verified against system CAs plus `ca`. */
   trusted: boolean;
   /** OpenSSL's reason when not trusted (CERT_HAS_EXPIRED, DEPTH_ZERO_SELF_SIGNED_CERT, …). */
@@ -159,6 +200,8 @@ export interface AuthOutcome {
   /** Why it was not attempted, when it was not. */
   skipped?: string;
   reply?: ReplyEvidence;
+  /** OAUTHBEARER/XOAUTH2: the server's error challenge when it refused the token. */
+  oauthError?: OAuthErrorChallenge;
 }
 
 export interface RelayOutcome {

@@ -1,6 +1,7 @@
 import type { ErrorCode } from '../lib/codes.js';
 import { MaildoctorError } from '../lib/errors.js';
 import { MAX_REPLY_BYTES, MAX_REPLY_LINES, imapLiteralSize, parseImapLine, printable, type ImapResponse } from '../lib/lines.js';
+import { chooseOAuthMechanism, decodeOAuthChallenge, isOAuth, oauthDummyResponse, oauthInitialResponse } from '../lib/oauth.js';
 import { GOODBYE_CAP_MS, runProbe, sessionStillUsable, type ProbeContext } from '../lib/probe.js';
 import { REDACTED, redacted } from '../lib/transcript.js';
 import type { ProbeOptions, ProbeResult, ProbeTarget, ReplyEvidence } from '../lib/types.js';
@@ -243,10 +244,15 @@ async function authenticate(ctx: ProbeContext, imap: ImapChannel): Promise<void>
   const creds = options.credentials!;
   const auth = (result.auth ??= { mechanisms: [], attempted: false });
   const plaintext = result.security === 'plain';
+  const oauth = isOAuth(creds) ? chooseOAuthMechanism(auth.mechanisms) : undefined;
+  if (isOAuth(creds) && !oauth) {
+    auth.skipped = `no OAuth2 mechanism (OAUTHBEARER, XOAUTH2) among ${auth.mechanisms.join(' ') || 'the advertised ones (none)'}`;
+    throw new MaildoctorError('AUTH_UNAVAILABLE', 'auth', auth.skipped);
+  }
   const canPlain = auth.mechanisms.includes('PLAIN');
   // RFC 9051 §6.2.3 / RFC 2595 §3.2: LOGINDISABLED forbids LOGIN; the server has said it wants TLS first.
   const loginDisabled = result.capabilities.includes('LOGINDISABLED');
-  if (!canPlain && loginDisabled) {
+  if (!oauth && !canPlain && loginDisabled) {
     auth.skipped = 'the server advertises LOGINDISABLED and no AUTH=PLAIN';
     if (plaintext) {
       throw new MaildoctorError('AUTH_ENCRYPTION_REQUIRED', 'auth', `The server refuses password login on an unencrypted connection (LOGINDISABLED)${result.capabilities.includes('STARTTLS') ? '; it offers STARTTLS' : ''}`);
@@ -255,26 +261,35 @@ async function authenticate(ctx: ProbeContext, imap: ImapChannel): Promise<void>
   }
   if (plaintext && !options.allowPlaintextAuth) {
     auth.skipped = 'refused to send credentials over an unencrypted connection';
-    throw new MaildoctorError('AUTH_PLAINTEXT_REFUSED', 'auth', 'Not sending the password over an unencrypted connection (the user did not allow it)');
+    throw new MaildoctorError('AUTH_PLAINTEXT_REFUSED', 'auth', `Not sending the ${oauth ? 'token' : 'password'} over an unencrypted connection (the user did not allow it)`);
   }
   auth.attempted = true;
   let reply: Exchange;
   let cancelled = false;
-  if (canPlain) {
-    auth.mechanism = 'PLAIN';
-    // RFC 4616: authzid (empty) NUL authcid NUL passwd.
-    const response = Buffer.from(`\0${creds.user}\0${creds.password}`, 'utf8').toString('base64');
+  if (oauth || canPlain) {
+    const mechanism = oauth ?? 'PLAIN';
+    auth.mechanism = mechanism;
+    const response = oauth && isOAuth(creds)
+      ? oauthInitialResponse(oauth, creds, result.target.host, result.target.port)
+      : // RFC 4616: authzid (empty) NUL authcid NUL passwd.
+        Buffer.from(`\0${creds.user}\0${creds.password}`, 'utf8').toString('base64');
     // RFC 4959: with SASL-IR the response rides on the command; otherwise it follows the server's `+`.
     const initial = result.capabilities.includes('SASL-IR');
     let answered = initial;
-    reply = await imap.command('auth', initial ? `AUTHENTICATE PLAIN ${response}` : 'AUTHENTICATE PLAIN', {
-      shown: initial ? redacted('AUTHENTICATE PLAIN') : undefined,
-      onContinuation: () => {
+    let errorAnswered = false;
+    reply = await imap.command('auth', initial ? `AUTHENTICATE ${mechanism} ${response}` : `AUTHENTICATE ${mechanism}`, {
+      shown: initial ? redacted(`AUTHENTICATE ${mechanism}`) : undefined,
+      onContinuation: (c) => {
         if (!answered) {
           answered = true;
           ctx.session!.write(response, REDACTED);
+        } else if (oauth && !errorAnswered) {
+          // RFC 7628 §3.2.2-3: the refused token's error challenge, answered with the dummy reply; NO follows.
+          errorAnswered = true;
+          auth.oauthError = decodeOAuthChallenge(c.text);
+          ctx.session!.write(oauthDummyResponse(oauth));
         } else {
-          // PLAIN has one step; a further challenge is not PLAIN. RFC 9051 §6.2.2: "*" cancels.
+          // PLAIN has one step (and OAuth2 two at most): a further challenge is not the mechanism. RFC 9051 §6.2.2: "*" cancels.
           cancelled = true;
           ctx.session!.write('*');
         }
@@ -282,7 +297,7 @@ async function authenticate(ctx: ProbeContext, imap: ImapChannel): Promise<void>
     });
   } else {
     auth.mechanism = 'LOGIN';
-    reply = await imap.command('auth', `LOGIN ${quoted(creds.user)} ${quoted(creds.password)}`, { shown: redacted(`LOGIN ${quoted(creds.user)}`) });
+    reply = await imap.command('auth', `LOGIN ${quoted(creds.user)} ${quoted(creds.password!)}`, { shown: redacted(`LOGIN ${quoted(creds.user)}`) });
   }
   // A successful login's OK may carry post-login [CAPABILITY …]: not kept, `capabilities` describes the
   // session a client meets before logging in.
@@ -292,7 +307,7 @@ async function authenticate(ctx: ProbeContext, imap: ImapChannel): Promise<void>
     return;
   }
   auth.ok = false;
-  if (cancelled) throw new MaildoctorError('PROTOCOL_ERROR', 'auth', 'The server sent an unexpected second challenge during AUTHENTICATE PLAIN', evidence(reply.tagged));
+  if (cancelled) throw new MaildoctorError('PROTOCOL_ERROR', 'auth', `The server sent an unexpected further challenge during AUTHENTICATE ${auth.mechanism}`, evidence(reply.tagged));
   throw new MaildoctorError(authFailureCode(reply.tagged, plaintext), 'auth', `Authentication refused: ${statusText(reply.tagged)}`, evidence(reply.tagged));
 }
 

@@ -1,9 +1,10 @@
 import type { ErrorCode } from '../lib/codes.js';
 import { MaildoctorError } from '../lib/errors.js';
 import { Pop3MultilineAssembler, parsePop3Status, type Pop3Status } from '../lib/lines.js';
+import { chooseOAuthMechanism, decodeOAuthChallenge, isOAuth, oauthDummyResponse, oauthInitialResponse, type OAuthMechanism } from '../lib/oauth.js';
 import { runProbe, sessionStillUsable, type ProbeContext } from '../lib/probe.js';
 import { REDACTED, redacted } from '../lib/transcript.js';
-import type { Credentials, ProbeOptions, ProbeResult, ProbeTarget, ReplyEvidence } from '../lib/types.js';
+import type { AuthOutcome, ProbeOptions, ProbeResult, ProbeTarget, ReplyEvidence } from '../lib/types.js';
 
 /**
  * RFC 5034 §4 / RFC 2449 §4: a command line with its initial response must fit in 255 octets with its CRLF;
@@ -139,25 +140,35 @@ async function authenticate(ctx: ProbeContext, send: Send, capaKnown: boolean): 
   const creds = options.credentials!;
   const auth = (result.auth ??= { mechanisms: [], attempted: false });
   const plain = result.security === 'plain';
-  const mechanism = auth.mechanisms.includes('PLAIN') ? 'PLAIN' : auth.mechanisms.includes('USER') || !capaKnown ? 'USER' : undefined;
-  if (!mechanism && plain && result.capabilities.includes('STLS')) {
+  const oauth = isOAuth(creds);
+  const mechanism = oauth
+    ? chooseOAuthMechanism(auth.mechanisms)
+    : auth.mechanisms.includes('PLAIN') ? 'PLAIN' : auth.mechanisms.includes('USER') || !capaKnown ? 'USER' : undefined;
+  if (!mechanism && !oauth && plain && result.capabilities.includes('STLS')) {
     // Dovecot's disable_plaintext_auth: before TLS, CAPA lists neither USER nor a password mechanism.
     auth.skipped = 'the server offers no password login before TLS';
     throw new MaildoctorError('AUTH_ENCRYPTION_REQUIRED', 'auth', 'The server offers no password login on an unencrypted connection (it advertises STLS)');
   }
   if (plain && !options.allowPlaintextAuth) {
     auth.skipped = 'refused to send credentials over an unencrypted connection';
-    throw new MaildoctorError('AUTH_PLAINTEXT_REFUSED', 'auth', 'Not sending the password over an unencrypted connection (the user did not allow it)');
+    throw new MaildoctorError('AUTH_PLAINTEXT_REFUSED', 'auth', `Not sending the ${oauth ? 'token' : 'password'} over an unencrypted connection (the user did not allow it)`);
   }
   if (!mechanism) {
-    auth.skipped = auth.mechanisms.length ? `no supported mechanism among ${auth.mechanisms.join(' ')}` : 'the server advertises neither USER nor SASL PLAIN';
+    const none = oauth ? 'no OAuth2 mechanism (OAUTHBEARER, XOAUTH2)' : 'no supported mechanism';
+    auth.skipped = auth.mechanisms.length ? `${none} among ${auth.mechanisms.join(' ')}` : oauth ? 'the server advertises no SASL mechanism' : 'the server advertises neither USER nor SASL PLAIN';
     throw new MaildoctorError('AUTH_UNAVAILABLE', 'auth', auth.skipped);
   }
   auth.attempted = true;
   auth.mechanism = mechanism;
   let reply: Pop3Status;
-  if (mechanism === 'PLAIN') {
-    reply = await ctx.command('auth', (signal) => authPlain(ctx, creds, signal));
+  if (isOAuth(creds)) {
+    const m = mechanism as OAuthMechanism;
+    const response = oauthInitialResponse(m, creds, result.target.host, result.target.port);
+    reply = await ctx.command('auth', (signal) => saslAuth(ctx, m, response, signal, auth));
+  } else if (mechanism === 'PLAIN') {
+    // RFC 4616: authzid (empty) NUL authcid NUL passwd.
+    const response = Buffer.from(`\0${creds.user}\0${creds.password}`, 'utf8').toString('base64');
+    reply = await ctx.command('auth', (signal) => saslAuth(ctx, 'PLAIN', response, signal, auth));
   } else {
     // RFC 1939 §7: USER then PASS. Without CAPA (no USER advertised) this is the one mechanism left to try.
     reply = await send('auth', `USER ${creds.user}`);
@@ -172,25 +183,32 @@ async function authenticate(ctx: ProbeContext, send: Send, capaKnown: boolean): 
   throw new MaildoctorError(authFailureCode(reply, plain), 'auth', `Authentication refused: -ERR ${reply.responseCode ? `[${reply.responseCode}] ` : ''}${reply.text}`, evidence(reply));
 }
 
-/** RFC 5034 AUTH PLAIN, with the initial response on the command line when it fits, else after `+`. */
-async function authPlain(ctx: ProbeContext, creds: Credentials, signal: AbortSignal): Promise<Pop3Status> {
+/**
+ * RFC 5034 AUTH with one client message (PLAIN, or an OAuth2 token): the initial response on the command line
+ * when it fits, else after `+`. OAuth2 (RFC 7628 §3.2.2-3): a refused token comes back as an error challenge,
+ * answered with the dummy reply, and then -ERR.
+ */
+async function saslAuth(ctx: ProbeContext, mechanism: 'PLAIN' | OAuthMechanism, response: string, signal: AbortSignal, auth: AuthOutcome): Promise<Pop3Status> {
   const session = ctx.session!;
-  // RFC 4616: authzid (empty) NUL authcid NUL passwd.
-  const response = Buffer.from(`\0${creds.user}\0${creds.password}`, 'utf8').toString('base64');
   // Base64 is ASCII: its length in characters is its length in octets.
-  const fits = `AUTH PLAIN ${response}\r\n`.length <= MAX_COMMAND_OCTETS;
-  if (fits) session.write(`AUTH PLAIN ${response}`, redacted('AUTH PLAIN'));
-  else session.write('AUTH PLAIN');
+  const fits = `AUTH ${mechanism} ${response}\r\n`.length <= MAX_COMMAND_OCTETS;
+  if (fits) session.write(`AUTH ${mechanism} ${response}`, redacted(`AUTH ${mechanism}`));
+  else session.write(`AUTH ${mechanism}`);
   let line = await session.readLine('auth', signal);
   if (isContinuation(line) && !fits) {
     session.write(response, REDACTED);
     line = await session.readLine('auth', signal);
   }
+  if (isContinuation(line) && mechanism !== 'PLAIN') {
+    auth.oauthError = decodeOAuthChallenge(line.slice(1));
+    session.write(oauthDummyResponse(mechanism));
+    line = await session.readLine('auth', signal);
+  }
   if (isContinuation(line)) {
-    // PLAIN has one step; a further challenge is not PLAIN. RFC 5034 §4: "*" cancels the exchange.
+    // A further challenge is not the mechanism. RFC 5034 §4: "*" cancels the exchange.
     session.write('*');
     await session.readLine('auth', signal).catch(() => undefined);
-    throw new MaildoctorError('PROTOCOL_ERROR', 'auth', 'The server sent an unexpected challenge during AUTH PLAIN');
+    throw new MaildoctorError('PROTOCOL_ERROR', 'auth', `The server sent an unexpected challenge during AUTH ${mechanism}`);
   }
   return statusOf(line, 'auth');
 }

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { ErrorCode } from '../lib/codes.js';
 import { MaildoctorError } from '../lib/errors.js';
 import { SmtpReplyAssembler, type SmtpReply } from '../lib/lines.js';
+import { chooseOAuthMechanism, decodeOAuthChallenge, isOAuth, oauthDummyResponse, oauthInitialResponse } from '../lib/oauth.js';
 import { runProbe, sessionStillUsable, type ProbeContext } from '../lib/probe.js';
 import { redacted } from '../lib/transcript.js';
 import type { ProbeOptions, ProbeResult, ProbeTarget, ReplyEvidence } from '../lib/types.js';
@@ -123,20 +124,30 @@ async function authenticate(ctx: ProbeContext, send: Send): Promise<boolean> {
   const { result, options } = ctx;
   const creds = options.credentials!;
   const auth = (result.auth ??= { mechanisms: [], attempted: false });
+  const oauth = isOAuth(creds);
   if (result.security === 'plain' && !options.allowPlaintextAuth) {
     auth.skipped = 'refused to send credentials over an unencrypted connection';
-    throw new MaildoctorError('AUTH_PLAINTEXT_REFUSED', 'auth', 'Not sending the password over an unencrypted connection (the user did not allow it)');
+    throw new MaildoctorError('AUTH_PLAINTEXT_REFUSED', 'auth', `Not sending the ${oauth ? 'token' : 'password'} over an unencrypted connection (the user did not allow it)`);
   }
-  const mechanism = MECHANISMS.find((m) => auth.mechanisms.includes(m));
+  const mechanism = oauth ? chooseOAuthMechanism(auth.mechanisms) : MECHANISMS.find((m) => auth.mechanisms.includes(m));
   if (!mechanism) {
-    auth.skipped = auth.mechanisms.length ? `no supported mechanism among ${auth.mechanisms.join(' ')}` : 'the server advertises no AUTH';
+    const none = oauth ? 'no OAuth2 mechanism (OAUTHBEARER, XOAUTH2)' : 'no supported mechanism';
+    auth.skipped = auth.mechanisms.length ? `${none} among ${auth.mechanisms.join(' ')}` : 'the server advertises no AUTH';
     throw new MaildoctorError('AUTH_UNAVAILABLE', 'auth', auth.skipped);
   }
   auth.attempted = true;
   auth.mechanism = mechanism;
   const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
   let reply: SmtpReply;
-  if (mechanism === 'PLAIN') {
+  if (isOAuth(creds)) {
+    const m = mechanism as 'OAUTHBEARER' | 'XOAUTH2';
+    reply = await send('auth', `AUTH ${m} ${oauthInitialResponse(m, creds, ctx.result.target.host, ctx.result.target.port)}`, redacted(`AUTH ${m}`));
+    if (reply.code === 334) {
+      // RFC 7628 §3.2.2-3: a refused token comes back as an error challenge; the dummy reply gets the 535.
+      auth.oauthError = decodeOAuthChallenge(reply.text);
+      reply = await send('auth', oauthDummyResponse(m));
+    }
+  } else if (mechanism === 'PLAIN') {
     // RFC 4616: authzid NUL authcid NUL passwd, sent as the initial response (RFC 4954 §4).
     reply = await send('auth', `AUTH PLAIN ${b64(`\0${creds.user}\0${creds.password}`)}`, redacted('AUTH PLAIN'));
   } else if (mechanism === 'LOGIN') {

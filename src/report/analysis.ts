@@ -144,3 +144,14 @@ export function suggestsBlocklist(p: CheckProbe): boolean {
   if (e.code === 'GREETING_REJECTED') return true;
   return p.port === 25 && (e.code === 'RELAY_DENIED' || e.code === 'SENDER_REJECTED');
 }
+
+/**
+ * The certificate chain as evidence, one line per certificate from the leaf up: who it is, who issued it, its
+ * validity, and whether the server sent it or the trust store completed the chain with it.
+ */
+export function chainEvidence(p: CheckProbe): string[] {
+  const chain = p.result.tls?.chain ?? [];
+  return chain.map((c, i) =>
+    `[${p.id}] chain ${i + 1}/${chain.length} (${c.sentByServer ? 'sent by the server' : 'from the trust store'}): ${c.subject}; issuer ${c.issuer}; valid ${c.validFrom.slice(0, 10)} to ${c.validTo.slice(0, 10)}`,
+  );
+}

@@ -29,8 +29,9 @@ function server(tag: 'incomingServer' | 'outgoingServer', s: Setting, report: Ch
     `      <port>${s.port}</port>`,
     `      <socketType>${SOCKET_TYPE[s.security]}</socketType>`,
   ];
-  if (s.auth === 'password') {
-    out.push(`      <authentication>password-cleartext</authentication>`);
+  if (s.auth === 'password' || s.auth === 'oauth2') {
+    // clientConfig v1.1: "OAuth2" is the value for bearer-token logins (Thunderbird gets the token itself).
+    out.push(`      <authentication>${s.auth === 'oauth2' ? 'OAuth2' : 'password-cleartext'}</authentication>`);
     out.push(`      <username>${esc(s.username ?? report.credentials.user ?? '%EMAILADDRESS%')}</username>`);
   } else {
     out.push('      <authentication>none</authentication>');

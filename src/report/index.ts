@@ -7,10 +7,12 @@ import { recommend } from './recommend.js';
 import { authRule } from './rules/auth.js';
 import { authOutcomeRule } from './rules/auth-outcome.js';
 import { blocklistRule } from './rules/blocklist.js';
+import { certExpiryRule } from './rules/cert-expiry.js';
 import { disagreeRule } from './rules/disagree.js';
 import { dnsRule } from './rules/dns.js';
 import { greetingRule } from './rules/greeting.js';
 import { noServersRule } from './rules/no-servers.js';
+import { oauthRule } from './rules/oauth.js';
 import { plaintextAuthRule } from './rules/plaintext-auth.js';
 import { portsRule } from './rules/ports.js';
 import { relayRule } from './rules/relay.js';
@@ -19,7 +21,7 @@ import type { Rule } from './rules/types.js';
 import { REPORT_SCHEMA_VERSION, type CheckFacts, type CheckReport, type Finding, type Setting } from './types.js';
 
 /** Every rule, in the order their findings are shown. */
-export const RULES: readonly Rule[] = [dnsRule, noServersRule, relayRule, blocklistRule, authRule, authOutcomeRule, greetingRule, portsRule, tlsRule, plaintextAuthRule, disagreeRule];
+export const RULES: readonly Rule[] = [dnsRule, noServersRule, relayRule, blocklistRule, authRule, authOutcomeRule, greetingRule, portsRule, tlsRule, certExpiryRule, plaintextAuthRule, disagreeRule, oauthRule];
 
 const SEVERITY_ORDER: Record<Finding['severity'], number> = { error: 0, warning: 1, info: 2 };
 

@@ -4,6 +4,7 @@
  * Pure: facts in, recommendation and the findings that belong to it out.
  */
 import type { Security } from '../lib/types.js';
+import { isOAuthMechanism } from '../lib/oauth.js';
 import { clientDescription, connected, evidenceOf, loginNotVerified, offersAuth } from './analysis.js';
 import { spfCaveat } from './spf-caveat.js';
 import type { CheckFacts, CheckProbe, Finding, Recommendation, Setting } from './types.js';
@@ -37,6 +38,16 @@ function setting(p: CheckProbe, auth: Setting['auth'], verified: boolean, reason
   };
 }
 
+/**
+ * How a login setting logs in: the mechanism that was used decides; untried, an OAuth2 token given for a server
+ * that offers an OAuth2 mechanism means the setting is OAuth2 (the recommendation says what was verified).
+ */
+function loginAuth(p: CheckProbe, facts: CheckFacts): 'password' | 'oauth2' {
+  const used = p.result.auth?.mechanism;
+  if (used) return isOAuthMechanism(used) ? 'oauth2' : 'password';
+  return facts.credentials.kind === 'oauth2' && (p.result.auth?.mechanisms ?? []).some(isOAuthMechanism) ? 'oauth2' : 'password';
+}
+
 export interface RecommendationOutcome {
   recommendation: Recommendation;
   findings: Finding[];
@@ -45,6 +56,7 @@ export interface RecommendationOutcome {
 export function recommend(facts: CheckFacts): RecommendationOutcome {
   const creds = facts.credentials.provided;
   const user = facts.credentials.user;
+  const secret = facts.credentials.kind === 'oauth2' ? 'token' : 'password';
   const findings: Finding[] = [];
   const notes: string[] = [];
 
@@ -53,7 +65,7 @@ export function recommend(facts: CheckFacts): RecommendationOutcome {
     .filter((p) => p.purpose === 'incoming' && p.result.ok && (creds ? p.result.auth?.ok : true))
     .sort(byBest);
   const incomingSettings = incoming.map((p) =>
-    setting(p, 'password', creds, creds ? 'logged in from this network' : 'the server answers from this network; the login was not tested (no password given)', user),
+    setting(p, loginAuth(p, facts), creds, creds ? 'logged in from this network' : 'the server answers from this network; the login was not tested (no password given)', user),
   );
 
   // Sending, in order of preference.
@@ -72,12 +84,12 @@ export function recommend(facts: CheckFacts): RecommendationOutcome {
   const hybridRelays = facts.probes.filter((p) => p.purpose === 'network-smtp' && p.result.ok && p.result.relay?.accepted).sort(byBest);
 
   const outgoingSettings: Setting[] = [
-    ...authSubmission.map((p) => setting(p, 'password', true, 'logged in and the server accepted a recipient outside its domain (then reset: no message sent)', user)),
+    ...authSubmission.map((p) => setting(p, loginAuth(p, facts), true, 'logged in and the server accepted a recipient outside its domain (then reset: no message sent)', user)),
     ...openRelayForUs.map((p) => setting(p, 'none', true, 'the server relays for this network without a login (this only works while you are on this network)')),
     ...authOffered.map((p) =>
       setting(
         p,
-        'password',
+        loginAuth(p, facts),
         false,
         creds
           ? `the server offers login over an encrypted connection; the login could not be verified: ${loginNotVerified(facts, p.host, p.port) ?? 'no verdict'}`
@@ -120,7 +132,7 @@ export function recommend(facts: CheckFacts): RecommendationOutcome {
     const why = p && creds ? loginNotVerified(facts, p.host, p.port) : undefined;
     notes.push(
       p && refused(p)
-        ? `${p.host} refused the password: fix it (see the findings), then this setting works from any network.`
+        ? `${p.host} refused the ${secret}: fix it (see the findings), then this setting works from any network.`
         : p && why
           ? `Sending through ${p.host}:${p.port} was not verified: ${why} (see the findings).`
           : 'Sending with your password was not verified: run again with --user and a password (MAILDOCTOR_PASSWORD, --password-stdin or the prompt).',

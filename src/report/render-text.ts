@@ -116,7 +116,8 @@ function renderFinding(f: Finding, c: Colors, opts: RenderOptions): string[] {
 function settingText(s: Setting | undefined, c: Colors): string {
   if (!s) return c.red('nothing verified works from this network (see the findings)');
   const proto = s.role === 'smtp' ? 'SMTP' : s.role.toUpperCase();
-  const auth = s.auth === 'password' ? `password${s.username ? ` (user ${s.username})` : ''}` : 'no authentication';
+  const user = s.username ? ` (user ${s.username})` : '';
+  const auth = s.auth === 'password' ? `password${user}` : s.auth === 'oauth2' ? `OAuth2${user}` : 'no authentication';
   const v = s.verified ? c.green('verified from here') : c.yellow('not verified');
   return `${proto} ${s.host}, port ${s.port}, ${SECURITY_WORDS[s.security]}, ${auth} — ${v}`;
 }

@@ -58,8 +58,11 @@ export interface Setting {
   host: string;
   port: number;
   security: Security;
-  /** `password`: log in with the mailbox's user name and password; `none`: no login (relay by network). */
-  auth: 'password' | 'none';
+  /**
+   * `password`: log in with the mailbox's user name and password; `oauth2`: log in with an OAuth2 access token
+   * (the mail client's "OAuth2" authentication); `none`: no login (relay by network).
+   */
+  auth: 'password' | 'oauth2' | 'none';
   /** User name to log in with, when known. */
   username?: string;
   /** Proven from this network by a probe that went through (login included when `auth` is `password`). */
@@ -87,8 +90,8 @@ export interface CheckFacts {
   domain: string;
   startedAt: string;
   durationMs: number;
-  /** Whether a password was given (never the password). */
-  credentials: { user?: string; provided: boolean };
+  /** Whether a password or an OAuth2 token was given, and which (never the secret itself). */
+  credentials: { user?: string; provided: boolean; kind?: 'password' | 'oauth2' };
   network: NetworkIdentity;
   discovery: DiscoveryResult;
   probes: CheckProbe[];

@@ -9,7 +9,7 @@ import {
   DEFAULT_POLL_MS,
   DEFAULT_RECHECK_MS,
   loadAgentConfig,
-  readAccountPassword,
+  readAccountSecret,
   validateAgentConfig,
 } from '../../src/agent/config.js';
 import { UsageError } from '../../src/lib/errors.js';
@@ -151,10 +151,13 @@ describe('agent config', () => {
     const dir = await tempDir();
     const file = join(dir, 'secret');
     await writeFile(file, 'pa ss\nsecond line\n', { mode: 0o600 });
-    assert.equal(await readAccountPassword({ address: 'a@example.test', passwordFile: file }, {}), 'pa ss');
-    assert.equal(await readAccountPassword({ address: 'a@example.test', passwordEnv: 'PW' }, { PW: 'x' }), 'x');
-    assert.equal(await readAccountPassword({ address: 'a@example.test' }, {}), undefined);
-    await assert.rejects(readAccountPassword({ address: 'a@example.test', passwordEnv: 'PW' }, {}), /PW is not set/);
+    assert.deepEqual(await readAccountSecret({ address: 'a@example.test', passwordFile: file }, {}), { kind: 'password', value: 'pa ss' });
+    assert.deepEqual(await readAccountSecret({ address: 'a@example.test', passwordEnv: 'PW' }, { PW: 'x' }), { kind: 'password', value: 'x' });
+    assert.equal(await readAccountSecret({ address: 'a@example.test' }, {}), undefined);
+    await assert.rejects(readAccountSecret({ address: 'a@example.test', passwordEnv: 'PW' }, {}), /PW is not set/);
+    assert.deepEqual(await readAccountSecret({ address: 'a@example.test', oauthTokenEnv: 'TOK' }, { TOK: 'ya29.abc' }), { kind: 'oauth2', value: 'ya29.abc' });
+    assert.deepEqual(await readAccountSecret({ address: 'a@example.test', oauthTokenFile: file }, {}), { kind: 'oauth2', value: 'pa ss' });
+    await assert.rejects(readAccountSecret({ address: 'a@example.test', oauthTokenFile: `${file}.missing` }, {}), /cannot read token file/);
     const config = validateAgentConfig({ accounts: [{ address: 'a@example.test', passwordEnv: 'PW' }, { address: 'b@example.test', passwordFile: join(dir, 'nope') }] }, opts);
     await assert.rejects(checkSecrets(config, {}), (err: ConfigError) => {
       assert.deepEqual(

@@ -19,8 +19,10 @@ export type RuleName =
   | 'greetingRule'
   | 'portsRule'
   | 'tlsRule'
+  | 'certExpiryRule'
   | 'plaintextAuthRule'
   | 'disagreeRule'
+  | 'oauthRule'
   | 'recommend';
 
 export type ExpectedSetting = Pick<Setting, 'role' | 'host' | 'port' | 'security' | 'auth' | 'verified'>;
@@ -86,6 +88,18 @@ export const EXPECTED: Record<string, Expected> = {
   'cert-expired': badCertificate('TLS_CERT_EXPIRED'),
   'cert-wrong-name': badCertificate('TLS_CERT_HOSTNAME_MISMATCH'),
   'cert-self-signed': badCertificate('TLS_CERT_UNTRUSTED'),
+  // Still valid: everything works as in the seed story, plus one warning for the one certificate Dovecot presents
+  // on all its names.
+  'cert-expires-soon': {
+    exitCode: 1,
+    findings: ['SMTP_RELAY_DENIED:error', 'TLS_CERT_EXPIRES_SOON:warning', 'SPF_HYBRID_FAIL:warning', ...SEED_CLOSED, 'HYBRID_RECOMMENDED:info'],
+    rules: { relayRule: ['SMTP_RELAY_DENIED:error'], portsRule: SEED_CLOSED, certExpiryRule: ['TLS_CERT_EXPIRES_SOON:warning'], ...HYBRID },
+    status: { sending: 'works', receiving: 'works' },
+    hybrid: true,
+    incoming: IMAPS,
+    outgoing: HYBRID_OUT,
+  },
+  'cert-chain-incomplete': badCertificate('TLS_CERT_CHAIN_INCOMPLETE'),
   'port25-dropped': blocked25(),
   'port25-rejected': blocked25(),
   'wrong-password': {
@@ -97,6 +111,25 @@ export const EXPECTED: Record<string, Expected> = {
     status: { sending: 'unverified', receiving: 'fails' },
     hybrid: false,
     outgoing: { ...SUBMISSIONS, verified: false },
+  },
+  // OAuth2 logins: the same verdicts as with a password, the settings say OAuth2.
+  'oauth2-login': {
+    exitCode: 0,
+    findings: ['SMTP_RELAY_DENIED:info', 'AUTH_REQUIRED:info'],
+    rules: { relayRule: ['SMTP_RELAY_DENIED:info'], authRule: ['AUTH_REQUIRED:info'] },
+    status: { sending: 'works', receiving: 'works' },
+    hybrid: false,
+    incoming: { ...IMAPS, auth: 'oauth2' },
+    outgoing: { ...SUBMISSIONS, auth: 'oauth2' },
+  },
+  // A refused token is not a wrong password: OAUTH_TOKEN_REFUSED, never AUTH_FAILED's password advice.
+  'oauth2-wrong-token': {
+    exitCode: 1,
+    findings: ['OAUTH_TOKEN_REFUSED:error', 'SMTP_RELAY_DENIED:warning', 'AUTH_REQUIRED:info'],
+    rules: { relayRule: ['SMTP_RELAY_DENIED:warning'], authRule: ['AUTH_REQUIRED:info'], oauthRule: ['OAUTH_TOKEN_REFUSED:error'] },
+    status: { sending: 'unverified', receiving: 'fails' },
+    hybrid: false,
+    outgoing: { ...SUBMISSIONS, auth: 'oauth2', verified: false },
   },
   'provider-network': {
     exitCode: 0,

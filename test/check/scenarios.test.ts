@@ -14,7 +14,8 @@ import type { CheckReport, Setting } from '../../src/report/types.js';
 import { join } from 'node:path';
 import { cleanupStaleLabs, Lab, LAB, REPO_ROOT, type ExecResult } from '../lab/lab.js';
 import { factsOf } from '../lab/report-files.js';
-import { applyState, runScenarioCheck, SCENARIOS, wrongPassword, type Scenario } from '../lab/scenarios.js';
+import { leaksOf } from '../harness/leaks.js';
+import { applyState, issuedTokens, runScenarioCheck, SCENARIOS, wrongOAuthToken, wrongPassword, type Scenario } from '../lab/scenarios.js';
 import { EXPECTED, type ExpectedSetting } from './expected.js';
 import { matchSnapshot, normaliseReportText } from './snapshot.js';
 
@@ -109,6 +110,34 @@ const EXTRA: Record<string, (r: CheckReport) => void> = {
     assert.ok(failed.probes.includes('incoming:imap.disney.test:993:auth'));
     assert.ok(!r.probes.some((p) => p.withAuth && p.result.auth?.ok), 'no login may succeed');
   },
+  'cert-expires-soon': (r) => {
+    const [soon] = r.findings.filter((f) => f.code === 'TLS_CERT_EXPIRES_SOON');
+    assert.match(soon!.summary, /expires in 5 days/);
+    assert.ok(soon!.evidence.some((e) => /: 5 days left$/.test(e)), soon!.evidence.join('\n'));
+    const tls = probe(r, 'incoming:imap.disney.test:993:auth').result.tls!;
+    assert.deepEqual(tls.chain?.map((c) => c.sentByServer), [true, false], 'the leaf as sent, the test CA from the trust store (--ca)');
+  },
+  'cert-chain-incomplete': (r) => {
+    const p = probe(r, 'incoming:imap.disney.test:993:auth');
+    assert.equal(p.result.error?.code, 'TLS_CERT_CHAIN_INCOMPLETE');
+    assert.equal(p.result.tls?.chain?.length, 1, 'the server sent the leaf alone');
+    assert.match(p.result.tls!.chain![0]!.issuer, /intermediate/);
+    assert.ok(!p.result.transcript.some((e) => e.dir === 'C'), 'nothing sent over an unverified chain');
+  },
+  'oauth2-login': (r) => {
+    for (const p of r.probes.filter((x) => x.withAuth && x.port !== 25)) assert.equal(p.result.auth?.mechanism, 'OAUTHBEARER', p.id);
+    assert.equal(r.credentials.kind, 'oauth2');
+  },
+  'oauth2-wrong-token': (r) => {
+    const refused = r.findings.find((f) => f.code === 'OAUTH_TOKEN_REFUSED')!;
+    assert.ok(refused.probes.includes('incoming:pop.disney.test:995:auth') && refused.probes.includes('outgoing:smtp.disney.test:587:auth'));
+    // RFC 7628 §3.2.3: the error challenge, then the client's dummy reply, then the refusal.
+    const t = probe(r, 'outgoing:smtp.disney.test:465:auth').result.transcript.map((e) => `${e.dir}: ${e.line}`);
+    const i = t.findIndex((l) => l.startsWith('C: AUTH OAUTHBEARER'));
+    assert.deepEqual([t[i], t[i + 1]?.slice(0, 7), t[i + 2], t[i + 3]?.slice(0, 6)], ['C: AUTH OAUTHBEARER <redacted>', 'S: 334 ', 'C: AQ==', 'S: 535']);
+    assert.equal(probe(r, 'incoming:imap.disney.test:993:auth').result.auth?.oauthError?.status, 'invalid_token');
+    assert.ok(!r.findings.some((f) => f.code === 'AUTH_FAILED'), 'no password advice for a token');
+  },
   'provider-network': (r) => {
     // From inside 203.0.113.0/24 the MTA relays without a login: the seed story's other half.
     assert.equal(probe(r, 'outgoing:mail.disney.test:25').result.relay?.accepted, true);
@@ -136,14 +165,10 @@ const EXTRA: Record<string, (r: CheckReport) => void> = {
 describe('maildoctor check in the lab (namespaces, Postfix, Dovecot, nftables)', function () {
   this.timeout(60_000);
   let lab: Lab;
-  const secrets = (): string[] => {
-    const list = [lab.password, wrongPassword(lab)];
-    return [...list, ...list.map((p) => Buffer.from(p).toString('base64')), ...list.map((p) => Buffer.from(`\0${LAB.user}\0${p}`).toString('base64'))];
-  };
+  const secrets = (): string[] => [lab.password, wrongPassword(lab), wrongOAuthToken(lab), ...issuedTokens];
   const assertNoSecret = (run: ExecResult, what: string): void => {
-    for (const s of secrets()) {
-      assert.ok(!run.stdout.includes(s) && !run.stderr.includes(s), `${what}: a password (or its base64) appears in the output`);
-    }
+    // As is, JSON-escaped, or inside any base64 (SASL PLAIN, LOGIN, OAUTHBEARER, XOAUTH2 responses).
+    assert.deepEqual([...leaksOf(run.stdout, secrets()), ...leaksOf(run.stderr, secrets())], [], `${what}: a password or token appears in the output`);
   };
   const assertQueuesEmpty = async (what: string): Promise<void> => {
     assert.deepEqual(await lab.queuedMessages(), { isp: 0, provider: 0 }, `${what}: a message was left in a Postfix queue`);

@@ -18,6 +18,8 @@ export function normaliseReportText(text: string): string {
   return text
     .replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\b/g, '<time>')
     .replace(/valid until \d{4}-\d{2}-\d{2}/g, 'valid until <date>')
+    .replace(/valid \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}/g, 'valid <date> to <date>')
+    .replace(/expires in (\d+) days?, on \d{4}-\d{2}-\d{2}/g, 'expires in $1 days, on <date>')
     .replace(/^(maildoctor check \S+) \(\d+(?:\.\d+)? s, \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\)$/m, '$1')
     .replace(/^( {2}[✓✗] .*) \d+ ms$/gm, '$1')
     .replace(/ after \d+ ms/g, '');

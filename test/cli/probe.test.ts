@@ -70,7 +70,7 @@ describe('cli: maildoctor probe', () => {
     ['an unknown protocol', ['probe', 'gopher', 'localhost'], /unknown protocol/],
     ['a bad port', ['probe', 'smtp', 'localhost:99999'], /not a port number/],
     ['a tcp probe without a port', ['probe', 'tcp', 'localhost'], /needs HOST:PORT/],
-    ['--user without a password source', ['probe', 'smtp', 'localhost', '--user', 'alice'], /never a password on the command line/],
+    ['--user without a password source', ['probe', 'smtp', 'localhost', '--user', 'alice'], /never a secret on the command line/],
     ['a missing password variable', ['probe', 'smtp', 'localhost', '--user', 'a', '--password-env', 'NOPE_NOT_SET'], /NOPE_NOT_SET is not set/],
     ['a relay test with one address', ['probe', 'smtp', 'localhost', '--relay-test', 'a@b.example'], /exactly two addresses/],
     ['a missing CA file', ['probe', 'smtp', 'localhost', '--ca', '/nonexistent/ca.pem'], /cannot read the CA file .*no such file/],

@@ -19,6 +19,7 @@
  */
 import { testCertificates, type CertificateKind } from './certs.js';
 import { randomPassword, startDovecot, type DovecotInstance } from './dovecot.js';
+import { startIntrospection, type IntrospectionServer } from './oauth.js';
 import { startPostfix, type PostfixInstance } from './postfix.js';
 
 export interface Endpoint { host: string; port: number }
@@ -43,6 +44,8 @@ export interface MailBackend {
   logs?(): Promise<{ postfix: string; dovecot: string }>;
   /** The underlying instances, for tests that need more (config paths, PIDs). */
   native?: { postfix: PostfixInstance; dovecot: DovecotInstance };
+  /** With `oauth2: true`: the introspection endpoint that issues the tokens the servers accept. */
+  oauth?: IntrospectionServer;
 }
 
 /** Where the native servers listen (see the module comment for why not 127.0.0.1). */
@@ -61,6 +64,8 @@ export interface NativeBackendOptions {
   certificate?: CertificateKind | { certFile: string; keyFile: string };
   /** Postfix mynetworks. @default ['127.0.0.2/32'] */
   mynetworks?: string[];
+  /** Also accept OAuth2 bearer tokens (XOAUTH2, OAUTHBEARER) on every port, issued by `oauth.issue(user)`. */
+  oauth2?: boolean;
 }
 
 export async function startNativeBackend(options: NativeBackendOptions = {}): Promise<MailBackend> {
@@ -70,7 +75,14 @@ export async function startNativeBackend(options: NativeBackendOptions = {}): Pr
     user, password: randomPassword(), address: `${user}@${NATIVE_MAIL_DOMAIN}`,
   }));
 
-  const dovecot = await startDovecot({ ...listen, users, certificate: options.certificate });
+  const oauth = options.oauth2 ? await startIntrospection() : undefined;
+  let dovecot: DovecotInstance;
+  try {
+    dovecot = await startDovecot({ ...listen, users, certificate: options.certificate, ...(oauth ? { oauth2IntrospectionUrl: oauth.url } : {}) });
+  } catch (err) {
+    await oauth?.stop();
+    throw err;
+  }
   let postfix: PostfixInstance;
   try {
     postfix = await startPostfix({
@@ -87,6 +99,7 @@ export async function startNativeBackend(options: NativeBackendOptions = {}): Pr
     });
   } catch (err) {
     await dovecot.stop().catch(() => undefined);
+    await oauth?.stop();
     throw err;
   }
 
@@ -109,8 +122,9 @@ export async function startNativeBackend(options: NativeBackendOptions = {}): Pr
     messageCount: (user, mailbox) => dovecot.messageCount(user, mailbox),
     logs: async () => ({ postfix: await postfix.log(), dovecot: await dovecot.log() }),
     native: { postfix, dovecot },
+    ...(oauth ? { oauth } : {}),
     stop: () => (stopping ??= (async () => {
-      const results = await Promise.allSettled([postfix.stop(), dovecot.stop()]);
+      const results = await Promise.allSettled([postfix.stop(), dovecot.stop(), oauth?.stop()]);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     })()),

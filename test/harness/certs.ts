@@ -7,6 +7,12 @@
  * | `expired`    | CA     | same as valid                                            | now-60d .. now-30d     |
  * | `wrongName`  | CA     | DNS:other.invalid only                                   | now-1d .. now+30d      |
  * | `selfSigned` | itself | same as valid                                            | now-1d .. now+30d      |
+ * | `expiresSoon`| CA     | same as valid                                            | now-25d .. now+5d+1h   |
+ * | `chained`    | intermediate | same as valid; the file holds leaf + intermediate  | now-1d .. now+30d      |
+ * | `chainIncomplete` | intermediate | the same leaf, without its intermediate        | now-1d .. now+30d      |
+ *
+ * The intermediate CA is signed by the CA; a client trusting only the CA verifies `chained` and finds no
+ * issuer for `chainIncomplete` (the classic server that forgot to install its intermediate).
  *
  * The expired certificate is made with `openssl ca -startdate/-enddate` (OpenSSL 3.0's `x509 -req` has
  * no way to set notBefore, and faketime is not available). Only the expiry differs from `valid`, so a
@@ -32,7 +38,10 @@ export const WRONG_CERT_NAME = 'other.invalid';
 
 const DAY_MS = 86_400_000;
 
-export type CertificateKind = 'valid' | 'expired' | 'wrongName' | 'selfSigned';
+export type CertificateKind = 'valid' | 'expired' | 'wrongName' | 'selfSigned' | 'expiresSoon' | 'chained' | 'chainIncomplete';
+
+/** Days left on the `expiresSoon` certificate (plus an hour, so that `daysLeft` rounds down to this). */
+export const EXPIRES_SOON_DAYS = 5;
 
 export interface PemFiles {
   /** PEM text of the certificate. */
@@ -50,6 +59,11 @@ export interface TestCertificates {
   expired: PemFiles;
   wrongName: PemFiles;
   selfSigned: PemFiles;
+  expiresSoon: PemFiles;
+  chained: PemFiles;
+  chainIncomplete: PemFiles;
+  /** The intermediate CA (signed by `ca`) that issued `chained` and `chainIncomplete`. */
+  intermediate: PemFiles;
   /** DNS names and IPs in the SAN of valid/expired/selfSigned. */
   names: string[];
   ips: string[];
@@ -91,6 +105,12 @@ distinguished_name = req_dn
 basicConstraints = critical, CA:true
 keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
+
+[ ext_intermediate ]
+basicConstraints = critical, CA:true, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 `;
 
 function leafExtensions(section: string, san: string): string {
@@ -105,7 +125,7 @@ subjectAltName = ${san}
 `;
 }
 
-interface CaState { dir: string; config: string; ca: PemFiles }
+interface CaState { dir: string; config: string; ca: PemFiles; intermediate: PemFiles }
 
 let caPromise: Promise<CaState> | undefined;
 const leafSets = new Map<string, Promise<TestCertificates>>();
@@ -137,6 +157,8 @@ async function newKeyAndCsr(dir: string, config: string, name: string, cn: strin
 
 async function sign(state: { dir: string; config: string }, opts: {
   name: string; extFile?: string; extensions: string; startMs: number; endMs: number; selfSign?: boolean;
+  /** The issuing CA's file prefix. @default 'ca' */
+  issuer?: string;
 }): Promise<void> {
   const { dir, config } = state;
   const args = ['ca', '-batch', '-notext', '-config', config,
@@ -145,7 +167,7 @@ async function sign(state: { dir: string; config: string }, opts: {
     '-extensions', opts.extensions];
   if (opts.extFile) args.push('-extfile', opts.extFile);
   if (opts.selfSign) args.push('-selfsign', '-keyfile', join(dir, `${opts.name}.key`));
-  else args.push('-cert', join(dir, 'ca.pem'), '-keyfile', join(dir, 'ca.key'));
+  else args.push('-cert', join(dir, `${opts.issuer ?? 'ca'}.pem`), '-keyfile', join(dir, `${opts.issuer ?? 'ca'}.key`));
   await serialized(() => openssl(args, dir));
 }
 
@@ -165,7 +187,9 @@ async function createCa(): Promise<CaState> {
   await writeFile(config, CA_CONFIG(dir));
   await newKeyAndCsr(dir, config, 'ca', `maildoctor test CA ${new Date().toISOString()}`);
   await sign({ dir, config }, { name: 'ca', extensions: 'ext_ca', startMs: -365 * DAY_MS, endMs: 365 * DAY_MS, selfSign: true });
-  return { dir, config, ca: await pemFiles(dir, 'ca') };
+  await newKeyAndCsr(dir, config, 'intermediate', 'maildoctor test intermediate CA');
+  await sign({ dir, config }, { name: 'intermediate', extensions: 'ext_intermediate', startMs: -300 * DAY_MS, endMs: 300 * DAY_MS });
+  return { dir, config, ca: await pemFiles(dir, 'ca'), intermediate: await pemFiles(dir, 'intermediate') };
 }
 
 async function createLeafSet(state: CaState, index: number, names: string[], ips: string[]): Promise<TestCertificates> {
@@ -180,16 +204,27 @@ async function createLeafSet(state: CaState, index: number, names: string[], ips
     newKeyAndCsr(dir, state.config, p('expired'), cn),
     newKeyAndCsr(dir, state.config, p('wrongName'), WRONG_CERT_NAME),
     newKeyAndCsr(dir, state.config, p('selfSigned'), cn),
+    newKeyAndCsr(dir, state.config, p('expiresSoon'), cn),
+    newKeyAndCsr(dir, state.config, p('chainIncomplete'), cn),
   ]);
   const now = { startMs: -DAY_MS, endMs: 30 * DAY_MS };
   await sign(state, { name: p('valid'), extFile, extensions: 'ext_leaf', ...now });
   await sign(state, { name: p('expired'), extFile, extensions: 'ext_leaf', startMs: -60 * DAY_MS, endMs: -30 * DAY_MS });
   await sign(state, { name: p('wrongName'), extFile, extensions: 'ext_wrong', ...now });
   await sign(state, { name: p('selfSigned'), extFile, extensions: 'ext_leaf', ...now, selfSign: true });
-  const [valid, expired, wrongName, selfSigned] = await Promise.all(
-    ['valid', 'expired', 'wrongName', 'selfSigned'].map((k) => pemFiles(dir, p(k))),
+  await sign(state, { name: p('expiresSoon'), extFile, extensions: 'ext_leaf', startMs: -25 * DAY_MS, endMs: EXPIRES_SOON_DAYS * DAY_MS + 3_600_000 });
+  await sign(state, { name: p('chainIncomplete'), extFile, extensions: 'ext_leaf', ...now, issuer: 'intermediate' });
+  // `chained` is the same leaf and key, its file followed by the intermediate (what a server should send).
+  const leafPem = await readFile(join(dir, `${p('chainIncomplete')}.pem`), 'utf8');
+  await writeFile(join(dir, `${p('chained')}.pem`), leafPem + state.intermediate.cert);
+  await writeFile(join(dir, `${p('chained')}.key`), await readFile(join(dir, `${p('chainIncomplete')}.key`), 'utf8'));
+  const [valid, expired, wrongName, selfSigned, expiresSoon, chained, chainIncomplete] = await Promise.all(
+    ['valid', 'expired', 'wrongName', 'selfSigned', 'expiresSoon', 'chained', 'chainIncomplete'].map((k) => pemFiles(dir, p(k))),
   );
-  return { ca: state.ca, valid: valid!, expired: expired!, wrongName: wrongName!, selfSigned: selfSigned!, names, ips };
+  return {
+    ca: state.ca, intermediate: state.intermediate, valid: valid!, expired: expired!, wrongName: wrongName!, selfSigned: selfSigned!,
+    expiresSoon: expiresSoon!, chained: chained!, chainIncomplete: chainIncomplete!, names, ips,
+  };
 }
 
 /**

@@ -59,6 +59,11 @@ export interface DovecotOptions {
   authPenalty?: boolean;
   /** Owner of the SASL auth socket (the Postfix smtpd user). @default 'postfix' */
   saslClientUser?: string;
+  /**
+   * Also accept OAuth2 bearer tokens (XOAUTH2, OAUTHBEARER), checked by POSTing them to this RFC 7662
+   * introspection URL (see oauth.ts). Passwords keep working with PLAIN and LOGIN.
+   */
+  oauth2IntrospectionUrl?: string;
 }
 
 export interface DovecotInstance {
@@ -128,6 +133,7 @@ async function startOnce(options: DovecotOptions): Promise<DovecotInstance> {
     config: join(runDir, 'dovecot.conf'),
     log: join(runDir, 'dovecot.log'),
     authSocket: join(runDir, 'auth-client'),
+    oauth2: join(runDir, 'dovecot-oauth2.conf.ext'),
   };
   let daemon: Daemon | undefined;
   try {
@@ -142,6 +148,19 @@ async function startOnce(options: DovecotOptions): Promise<DovecotInstance> {
     }
     // Read by the auth process, which runs as the unprivileged dovecot user.
     await writeFile(paths.passwd, lines.join('\n') + '\n', { mode: 0o644 });
+    if (options.oauth2IntrospectionUrl) {
+      // Dovecot 2.3 oauth2 passdb: POST token=… to the URL; the answer's `active` and `username` decide.
+      // username_format=%n: "alice@example.test" logs in as the introspected "alice".
+      await writeFile(paths.oauth2, [
+        'introspection_mode = post',
+        `introspection_url = ${options.oauth2IntrospectionUrl}`,
+        'username_attribute = username',
+        'active_attribute = active',
+        'active_value = true',
+        'username_format = %n',
+        '',
+      ].join('\n'), { mode: 0o644 });
+    }
     await writeFile(paths.config, await renderFixture('dovecot/dovecot.conf.tmpl', {
       BASE_DIR: paths.base,
       STATE_DIR: paths.state,
@@ -156,6 +175,9 @@ async function startOnce(options: DovecotOptions): Promise<DovecotInstance> {
       MAIL_GID: uid,
       PASSWD_FILE: paths.passwd,
       AUTH_SOCKET: paths.authSocket,
+      OAUTH2: Boolean(options.oauth2IntrospectionUrl),
+      OAUTH2_MECHANISMS: options.oauth2IntrospectionUrl ? ' xoauth2 oauthbearer' : '',
+      OAUTH2_CONFIG: paths.oauth2,
       SASL_CLIENT_USER: saslUser,
       SASL_CLIENT_GROUP: saslUser,
       IMAP_PORT: ports.imap,

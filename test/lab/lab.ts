@@ -86,6 +86,9 @@ export const LAB = {
   blocklist: 'zen.spamhaus.org',
 } as const;
 
+/** The environment variable a lab check reads its OAuth2 token from (`--oauth-token-env`). */
+export const LAB_TOKEN_ENV = 'MAILDOCTOR_TEST_OAUTH_TOKEN';
+
 /** An L2 network: a bridge in the router namespace, with the router's address on it. */
 export interface SegmentSpec {
   /** The router's address on this segment (the hosts' gateway), e.g. 192.0.2.129. */
@@ -125,9 +128,11 @@ export interface ProviderConfig {
    * user's ISP address there as Spamhaus PBL (fixtures/lab/dnsbl.zone). @default false
    */
   blocklist?: boolean;
+  /** Dovecot (and Postfix through it) also accepts OAuth2 tokens (XOAUTH2, OAUTHBEARER) from {@link Lab.oauthToken}. */
+  oauth2?: boolean;
 }
 
-export const DEFAULT_PROVIDER: ProviderConfig = { submission: false, imapCertificate: 'valid', smtpCertificate: 'valid' };
+export const DEFAULT_PROVIDER: ProviderConfig = { submission: false, imapCertificate: 'valid', smtpCertificate: 'valid', oauth2: false };
 
 /** The ISP's router filtering customers' outgoing port 25: silently (`drop`) or with a TCP reset (`reject`). */
 export type FirewallMode = 'open' | 'drop' | 'reject';
@@ -162,6 +167,8 @@ export interface CheckArgsOptions {
   address?: string;
   /** Log in (the password goes in the environment, see {@link Lab.runCheck}). @default true */
   login?: boolean;
+  /** Log in with this OAuth2 access token instead of the password (`--oauth-token-env`). */
+  oauthToken?: string;
   /** @default true */
   json?: boolean;
   /** @default the ISP's resolver, or the provider network's when the user is there */
@@ -173,6 +180,8 @@ export interface CheckArgsOptions {
 interface Service {
   name: string;
   child: ChildProcess;
+  /** Its `ready …` line. */
+  ready: string;
   /** Send a command line, get its one answer line. */
   command(line: string): Promise<string>;
 }
@@ -279,6 +288,8 @@ export class Lab {
   #runDir = '';
   #dns?: Service;
   #control?: Service;
+  #oauth?: Service;
+  #oauthUrl = '';
   #extraZone = '';
   readonly #children = new Set<ChildProcess>();
   #stopping?: Promise<void>;
@@ -482,8 +493,21 @@ export class Lab {
   // -------------------------------------------------------------------------------------------------------------
   // Servers
 
+  /** An access token the provider's servers accept for the lab's user (provider.oauth2 must be on). */
+  async oauthToken(): Promise<string> {
+    if (!this.#oauth) throw new Error('lab: the provider does not do OAuth2 (setProvider({ oauth2: true }))');
+    const answer = await this.#oauth.command(`issue ${LAB.user}`);
+    if (!answer.startsWith('ok ')) throw new Error(`lab oauth: ${answer}`);
+    return answer.slice(3);
+  }
+
   async #startDovecot(): Promise<DovecotInstance> {
+    if (this.provider.oauth2 && !this.#oauth) {
+      this.#oauth = await this.#startService('oauth', 'provider', ['oauth-main.ts']);
+      this.#oauthUrl = this.#oauth.ready.split(' ')[1]!;
+    }
     const dovecot = await startDovecot({
+      ...(this.provider.oauth2 ? { oauth2IntrospectionUrl: this.#oauthUrl } : {}),
       netns: this.ns.provider!,
       listenAddress: LAB.provider,
       ports: { imap: 143, imaps: 993, pop3: 110, pop3s: 995 },
@@ -529,7 +553,7 @@ export class Lab {
    */
   async setProvider(change: Partial<ProviderConfig>): Promise<void> {
     const next = { ...this.provider, ...change };
-    const dovecotChanges = next.imapCertificate !== this.provider.imapCertificate;
+    const dovecotChanges = next.imapCertificate !== this.provider.imapCertificate || Boolean(next.oauth2) !== Boolean(this.provider.oauth2);
     const blocklistChanges = Boolean(next.blocklist) !== Boolean(this.provider.blocklist);
     const postfixChanges =
       next.smtpCertificate !== this.provider.smtpCertificate ||
@@ -602,11 +626,12 @@ export class Lab {
       });
     });
     lines.on('line', (line) => waiting.shift()?.(line));
-    await first;
+    const ready = await first;
     let queue: Promise<unknown> = Promise.resolve();
     return {
       name,
       child,
+      ready,
       command: (line) => {
         const answer = queue.then(
           () =>
@@ -679,6 +704,7 @@ export class Lab {
       '--no-ispdb',
       ...this.controls.flatMap((c) => ['--control', c]),
       ...((options.login ?? true) ? ['--user', LAB.user] : []),
+      ...(options.oauthToken !== undefined ? ['--oauth-token-env', LAB_TOKEN_ENV] : []),
       ...((options.json ?? true) ? ['--json'] : []),
       ...(options.extra ?? []),
     ];
@@ -688,8 +714,11 @@ export class Lab {
    * Run the CLI (from the sources, test/lab/cli.ts) in the user's namespace. The password goes in
    * MAILDOCTOR_PASSWORD, never on the command line.
    */
-  runCli(args: string[], options: { password?: string; timeoutMs?: number; command?: string[] } = {}): Promise<ExecResult> {
-    const env = labEnv(options.password !== undefined ? { MAILDOCTOR_PASSWORD: options.password } : {});
+  runCli(args: string[], options: { password?: string; oauthToken?: string; timeoutMs?: number; command?: string[] } = {}): Promise<ExecResult> {
+    const env = labEnv({
+      ...(options.password !== undefined ? { MAILDOCTOR_PASSWORD: options.password } : {}),
+      ...(options.oauthToken !== undefined ? { [LAB_TOKEN_ENV]: options.oauthToken } : {}),
+    });
     const command = options.command ?? [process.execPath, '--import', 'tsx', join(LAB_DIR, 'cli.ts')];
     return this.exec('user', [...command, ...args], { env, timeoutMs: options.timeoutMs ?? EXEC_TIMEOUT_MS });
   }
@@ -698,7 +727,7 @@ export class Lab {
   runCheck(options: CheckArgsOptions & { password?: string; command?: string[] } = {}): Promise<ExecResult> {
     const login = options.login ?? true;
     return this.runCli(this.checkArgs(options), {
-      ...(login ? { password: options.password ?? this.password } : {}),
+      ...(options.oauthToken !== undefined ? { oauthToken: options.oauthToken } : login ? { password: options.password ?? this.password } : {}),
       ...(options.command ? { command: options.command } : {}),
     });
   }
@@ -741,7 +770,7 @@ export class Lab {
       attempt(() => this.providerPostfix?.stop()),
       attempt(() => this.ispPostfix?.stop()),
       attempt(() => this.providerDovecot?.stop()),
-      ...[this.#dns, this.#control].map((s) => attempt(() => (s ? stopService(s) : undefined))),
+      ...[this.#dns, this.#control, this.#oauth].map((s) => attempt(() => (s ? stopService(s) : undefined))),
     ]);
     for (const child of this.#children) {
       if (child.pid && child.exitCode === null) {

@@ -17,8 +17,11 @@ export interface Scenario {
   id: string;
   title: string;
   state: LabState;
-  /** The check (see Lab.checkArgs); `password: 'wrong'` logs in with a wrong password. */
-  check: CheckArgsOptions & { password?: 'wrong' };
+  /**
+   * The check (see Lab.checkArgs); `password: 'wrong'` logs in with a wrong password, `token` with an OAuth2
+   * token the provider issued (`right`) or one it never did (`wrong`).
+   */
+  check: Omit<CheckArgsOptions, 'oauthToken'> & { password?: 'wrong'; token?: 'right' | 'wrong' };
 }
 
 const SEED: LabState = {
@@ -54,6 +57,18 @@ export const SCENARIOS: readonly Scenario[] = [
     check: {},
   },
   {
+    id: 'cert-expires-soon',
+    title: '(e) the provider’s IMAP/POP3 certificate is valid but expires in 5 days',
+    state: { ...SEED, provider: { ...SEED.provider, imapCertificate: 'expiresSoon' } },
+    check: {},
+  },
+  {
+    id: 'cert-chain-incomplete',
+    title: '(e) the provider’s IMAP/POP3 server sends its certificate without the intermediate',
+    state: { ...SEED, provider: { ...SEED.provider, imapCertificate: 'chainIncomplete' } },
+    check: {},
+  },
+  {
     id: 'port25-dropped',
     title: '(b) the ISP drops port 25; submission on 587/465 with a password works',
     state: { ...SUBMISSION, firewall: 'drop' },
@@ -70,6 +85,18 @@ export const SCENARIOS: readonly Scenario[] = [
     title: '(d) a wrong password',
     state: SUBMISSION,
     check: { password: 'wrong' },
+  },
+  {
+    id: 'oauth2-login',
+    title: '(h) OAuth2: login with an access token (OAUTHBEARER/XOAUTH2) on IMAP, POP3 and submission',
+    state: { ...SUBMISSION, provider: { ...SUBMISSION.provider, oauth2: true } },
+    check: { token: 'right' },
+  },
+  {
+    id: 'oauth2-wrong-token',
+    title: '(h) OAuth2: a token the provider does not accept',
+    state: { ...SUBMISSION, provider: { ...SUBMISSION.provider, oauth2: true } },
+    check: { token: 'wrong' },
   },
   {
     id: 'provider-network',
@@ -103,10 +130,25 @@ export function wrongPassword(lab: Lab): string {
   return `not-${lab.password.split('').reverse().join('')}`;
 }
 
+/** A token-shaped string the provider never issued (derived from the lab's password, so tests can look for it). */
+export function wrongOAuthToken(lab: Lab): string {
+  return `eyJ0eXAiOiJKV1QifQ.${Buffer.from(lab.password).toString('base64url')}.not-issued`;
+}
+
+/** Tokens issued for scenario checks, so that tests can prove none leaked. */
+export const issuedTokens: string[] = [];
+
 /** Run a scenario's check in the lab (its state must be applied). */
-export function runScenarioCheck(lab: Lab, s: Scenario, command?: string[]): ReturnType<Lab['runCheck']> {
-  const { password, ...args } = s.check;
-  return lab.runCheck({ ...args, ...(password === 'wrong' ? { password: wrongPassword(lab) } : {}), ...(command ? { command } : {}) });
+export async function runScenarioCheck(lab: Lab, s: Scenario, command?: string[]): ReturnType<Lab['runCheck']> {
+  const { password, token, ...args } = s.check;
+  const oauthToken = token === 'right' ? await lab.oauthToken() : token === 'wrong' ? wrongOAuthToken(lab) : undefined;
+  if (oauthToken) issuedTokens.push(oauthToken);
+  return lab.runCheck({
+    ...args,
+    ...(password === 'wrong' ? { password: wrongPassword(lab) } : {}),
+    ...(oauthToken ? { oauthToken } : {}),
+    ...(command ? { command } : {}),
+  });
 }
 
 export { LAB };

@@ -1,5 +1,6 @@
 import { evidenceOf, failedWith, offersAuth, unique } from '../analysis.js';
 import type { Finding } from '../types.js';
+import { triedOAuth } from './oauth.js';
 import type { Rule } from './types.js';
 
 export const authRule: Rule = (facts) => {
@@ -20,7 +21,8 @@ export const authRule: Rule = (facts) => {
       probes: required.map((p) => p.id),
     });
   }
-  const failed = facts.probes.filter((p) => p.withAuth && failedWith(p, 'AUTH_FAILED'));
+  // A refused OAuth2 token is the oauth rule's: a password advice would not apply.
+  const failed = facts.probes.filter((p) => p.withAuth && failedWith(p, 'AUTH_FAILED') && !triedOAuth(p));
   if (failed.length > 0) {
     out.push({
       code: 'AUTH_FAILED',

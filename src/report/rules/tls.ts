@@ -1,4 +1,4 @@
-import { byEndpoint, evidenceOf, failedWith } from '../analysis.js';
+import { byEndpoint, chainEvidence, evidenceOf, failedWith } from '../analysis.js';
 import type { FindingCode } from '../../lib/codes.js';
 import type { Finding } from '../types.js';
 import type { Rule } from './types.js';
@@ -13,13 +13,24 @@ export const tlsRule: Rule = (facts) => {
     const p = group[0]!;
     const cert = p.result.tls?.certificate;
     const certText = cert ? `certificate for ${cert.subjectAltNames.join(', ') || cert.subject}, issued by ${cert.issuer}, valid until ${cert.validTo.slice(0, 10)}` : 'no certificate';
-    const add = (code: FindingCode, severity: Finding['severity'], summary: string, explanation: string, fix?: string, evidence = [...evidenceOf(p, 1), `[${p.id}] ${certText}`]): void => {
+    const add = (code: FindingCode, severity: Finding['severity'], summary: string, explanation: string, fix?: string, evidence = [...evidenceOf(p, 1), `[${p.id}] ${certText}`, ...chainEvidence(p)]): void => {
       out.push({ code, severity, summary, explanation, evidence, ...(fix ? { fix } : {}), probes: group.map((x) => x.id), host: p.host, port: p.port });
     };
     if (failedWith(p, 'TLS_CERT_EXPIRED')) {
       add('TLS_CERT_EXPIRED', 'error', `The certificate of ${endpoint} has expired`, `The server presents a ${certText}. Mail clients refuse it (or ask you to accept a risk). maildoctor sent nothing over it.`, 'Tell the provider; do not accept the certificate permanently in your mail client.');
     } else if (failedWith(p, 'TLS_CERT_HOSTNAME_MISMATCH')) {
       add('TLS_CERT_HOSTNAME_MISMATCH', 'error', `The certificate of ${endpoint} is for another name`, `The server presents a ${certText}, which does not cover ${p.host}. Often the provider wants you to use another host name (the one in the certificate).`, cert?.subjectAltNames[0] ? `Try the name the certificate covers: ${cert.subjectAltNames[0].replace(/^DNS:/, '')}.` : undefined);
+    } else if (failedWith(p, 'TLS_CERT_CHAIN_INCOMPLETE')) {
+      const chain = p.result.tls?.chain ?? [];
+      const last = chain[chain.length - 1];
+      add(
+        'TLS_CERT_CHAIN_INCOMPLETE',
+        'error',
+        `${endpoint} does not send the intermediate certificate its certificate needs`,
+        `The server presents a ${certText}. It sent ${chain.length} certificate${chain.length === 1 ? '' : 's'}, the last one issued by ${last?.issuer ?? 'an unknown issuer'}, which it did not send and which is not a trusted root here, so the chain cannot be verified (${p.result.tls?.trustError ?? 'no issuer'}). ` +
+          'This is most often a server that leaves out its intermediate certificate: some clients fetch the missing one themselves, many mail clients refuse the connection. (If that issuer is a private CA, it is not trusted here at all.)',
+        'Tell the provider to configure the full chain (its certificate followed by the intermediate). Do not accept the certificate permanently in your mail client.',
+      );
     } else if (failedWith(p, 'TLS_CERT_UNTRUSTED', 'TLS_CERT_SELF_SIGNED')) {
       add('TLS_CERT_UNTRUSTED', 'error', `The certificate of ${endpoint} is not trusted`, `The server presents a ${certText}, which does not chain to a trusted certificate authority (${p.result.tls?.trustError ?? 'unknown reason'}). Someone may be intercepting the connection, or the server is misconfigured.`, 'Do not accept it unless the provider confirms its fingerprint.');
     } else if (failedWith(p, 'TLS_MODE_MISMATCH')) {
