@@ -186,7 +186,7 @@ class Agent {
       count: (n, o) => this.metrics.notification(n, o),
       childEnv: () => {
         const env = { ...process.env };
-        for (const a of this.config.accounts) if (a.passwordEnv) delete env[a.passwordEnv];
+        for (const a of this.config.accounts) for (const v of [a.passwordEnv, a.oauthTokenEnv]) if (v) delete env[v];
         return env;
       },
     };

@@ -29,6 +29,20 @@ describe('agent: scheduling and debounce', () => {
     assert.equal(await metricValue(t.agent, 'maildoctor_checks_total', { account: ALICE, outcome: 'completed' }), 1);
   });
 
+  it('an OAuth2 account: the token from oauthTokenFile reaches the check as oauthToken, and nothing it reports can leak it', async () => {
+    const dir = await tempDir();
+    const token = 'ya29.a0AfH6SMBx-token_value~for/the+agent';
+    await writeFile(join(dir, 'token'), `${token}\n`, { mode: 0o600 });
+    const fake = new FakeCheck();
+    fake.respond = (address) => makeReport({ address, sending: 'fails', findingText: `server echoed ${token}` });
+    const t = await startTestAgent({ fake, config: { ...baseConfig(dir), accounts: [{ address: ALICE, oauthTokenFile: join(dir, 'token') }] } });
+    await t.agent.idle();
+    assert.deepEqual(fake.calls[0]!.options.credentials, { user: ALICE, oauthToken: token });
+    for (const text of [JSON.stringify(t.alerts), JSON.stringify(t.logger.entries), await readFile(t.agent.stateFile, 'utf8'), await t.agent.registry.metrics()]) {
+      assert.ok(!text.includes(token), text.slice(0, 500));
+    }
+  });
+
   it('a change held for the debounce period is one network change and one re-check', async () => {
     const t = await startTestAgent();
     await t.agent.idle();

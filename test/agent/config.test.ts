@@ -126,6 +126,15 @@ describe('agent config', () => {
     }
   });
 
+  it('an OAuth2 account: oauthTokenEnv or oauthTokenFile, one secret source only, the user defaulting to the address', () => {
+    const c = validateAgentConfig({ accounts: [{ address: 'ann@example.test', oauthTokenEnv: 'ANN_TOKEN' }, { address: 'bob@example.test', user: 'bob', oauthTokenFile: '/etc/maildoctor/bob.token' }] });
+    assert.equal(c.accounts[0]!.user, 'ann@example.test');
+    assert.equal(c.accounts[0]!.oauthTokenEnv, 'ANN_TOKEN');
+    assert.equal(c.accounts[1]!.oauthTokenFile, '/etc/maildoctor/bob.token');
+    const paths = pathsOf({ accounts: [{ address: 'c@example.test', oauthTokenEnv: 'T', passwordEnv: 'P' }, { address: 'd@example.test', oauthTokenEnv: 'not-a-name' }] });
+    assert.deepEqual(paths, ['accounts[0]', 'accounts[1].oauthTokenEnv']);
+  });
+
   it('needs at least one account; the document must be an object', () => {
     assert.deepEqual(pathsOf({ accounts: [] }), ['accounts']);
     assert.deepEqual(pathsOf([]), ['']);

@@ -37,6 +37,8 @@ describe('agent docs and service files', () => {
       accounts: [
         { address: 'a@example.test', user: 'a', passwordEnv: 'X', dns: ['192.0.2.53'], ca: 'ca.pem', controls: [], relayRecipient: 'x@example.net', allowPlaintextAuth: true, timeoutMs: 5_000, ispdb: false, echoUrl: 'https://echo.example.test/', probeNetworkSmtp: false },
         { address: 'b@example.test', passwordFile: 'pw' },
+        { address: 'c@example.test', oauthTokenEnv: 'T' },
+        { address: 'd@example.test', oauthTokenFile: 'token' },
       ],
       controls: [],
       notifiers: { log: { file: 'x.log' }, webhook: { url: 'https://hooks.example.test/' }, command: { argv: ['true'] } },

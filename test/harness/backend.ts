@@ -64,8 +64,11 @@ export interface NativeBackendOptions {
   certificate?: CertificateKind | { certFile: string; keyFile: string };
   /** Postfix mynetworks. @default ['127.0.0.2/32'] */
   mynetworks?: string[];
-  /** Also accept OAuth2 bearer tokens (XOAUTH2, OAUTHBEARER) on every port, issued by `oauth.issue(user)`. */
-  oauth2?: boolean;
+  /**
+   * Also accept OAuth2 bearer tokens on every port, issued by `oauth.issue(user)`: XOAUTH2 and OAUTHBEARER, or
+   * only the mechanisms listed.
+   */
+  oauth2?: boolean | { mechanisms: Array<'xoauth2' | 'oauthbearer'> };
 }
 
 export async function startNativeBackend(options: NativeBackendOptions = {}): Promise<MailBackend> {
@@ -78,7 +81,8 @@ export async function startNativeBackend(options: NativeBackendOptions = {}): Pr
   const oauth = options.oauth2 ? await startIntrospection() : undefined;
   let dovecot: DovecotInstance;
   try {
-    dovecot = await startDovecot({ ...listen, users, certificate: options.certificate, ...(oauth ? { oauth2IntrospectionUrl: oauth.url } : {}) });
+    const mechanisms = typeof options.oauth2 === 'object' ? { oauth2Mechanisms: options.oauth2.mechanisms } : {};
+    dovecot = await startDovecot({ ...listen, users, certificate: options.certificate, ...(oauth ? { oauth2IntrospectionUrl: oauth.url, ...mechanisms } : {}) });
   } catch (err) {
     await oauth?.stop();
     throw err;

@@ -64,6 +64,8 @@ export interface DovecotOptions {
    * introspection URL (see oauth.ts). Passwords keep working with PLAIN and LOGIN.
    */
   oauth2IntrospectionUrl?: string;
+  /** The OAuth2 mechanisms offered with `oauth2IntrospectionUrl`. @default ['xoauth2', 'oauthbearer'] */
+  oauth2Mechanisms?: Array<'xoauth2' | 'oauthbearer'>;
 }
 
 export interface DovecotInstance {
@@ -176,7 +178,8 @@ async function startOnce(options: DovecotOptions): Promise<DovecotInstance> {
       PASSWD_FILE: paths.passwd,
       AUTH_SOCKET: paths.authSocket,
       OAUTH2: Boolean(options.oauth2IntrospectionUrl),
-      OAUTH2_MECHANISMS: options.oauth2IntrospectionUrl ? ' xoauth2 oauthbearer' : '',
+      OAUTH2_MECHANISMS: options.oauth2IntrospectionUrl ? ` ${(options.oauth2Mechanisms ?? ['xoauth2', 'oauthbearer']).join(' ')}` : '',
+      OAUTH2_PASSDB_MECHANISMS: (options.oauth2Mechanisms ?? ['xoauth2', 'oauthbearer']).join(' '),
       OAUTH2_CONFIG: paths.oauth2,
       SASL_CLIENT_USER: saslUser,
       SASL_CLIENT_GROUP: saslUser,
