@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { UsageError } from '../../src/lib/errors.js';
 import { assertSendableToken, chooseOAuthMechanism, decodeOAuthChallenge, oauthDummyResponse, oauthInitialResponse } from '../../src/lib/oauth.js';
 import { assertSendableCredentials } from '../../src/lib/probe.js';
+import { Redactor } from '../../src/lib/redact.js';
 
 describe('lib/oauth: SASL OAUTHBEARER (RFC 7628) and XOAUTH2', () => {
   it('OAUTHBEARER initial response: byte for byte the example of RFC 7628 §4.1', () => {
@@ -59,5 +60,12 @@ describe('lib/oauth: SASL OAUTHBEARER (RFC 7628) and XOAUTH2', () => {
     assert.throws(() => assertSendableCredentials({ user: 'a\x01auth=Bearer forged', oauthToken: 'ok' }), UsageError);
     assert.throws(() => assertSendableCredentials({ user: 'a', oauthToken: 'not a token' }), UsageError);
     assertSendableCredentials({ user: 'a@example.test', oauthToken: 'ok.token' });
+  });
+
+  it('a probe scrubs an echoed token in every form it travels in: raw, base64, the OAUTHBEARER and XOAUTH2 messages', () => {
+    const c = { user: 'alice@example.test', oauthToken: 'ya29.a0-echoed_token' };
+    const r = Redactor.forCredentials(c, '<redacted>', { host: 'imap.example.test', port: 993 });
+    const echoes = [c.oauthToken, Buffer.from(c.oauthToken).toString('base64'), oauthInitialResponse('OAUTHBEARER', c, 'imap.example.test', 993), oauthInitialResponse('XOAUTH2', c, 'x', 1)];
+    for (const e of echoes) assert.equal(r.redact(`NO server said ${e} here`), 'NO server said <redacted> here');
   });
 });
