@@ -144,7 +144,7 @@ export async function credentialsFrom(
   ].filter(Boolean);
   if (sources.length > 1) throw new UsageError(`give the secret one way, not ${sources.join(' and ')}`);
   if (!opts.user) {
-    if (sources.length > 0) throw new UsageError(`${sources[0]} needs --user`);
+    if (sources.length > 0) throw new UsageError(opts.oauthTokenEnv || opts.oauthTokenFile ? 'an OAuth2 token needs --user' : 'a password needs --user');
     return undefined;
   }
   if (opts.oauthTokenEnv) return { user: opts.user, oauthToken: readSecretFromEnv(io, opts.oauthTokenEnv).trim() };

@@ -93,7 +93,7 @@ describe('cli (built, child process): OAuth2 logins on real Dovecot and Postfix'
 
   describe('token sources: usage errors (exit 2, one line, never the token)', () => {
     for (const [name, args, env, message] of [
-      ['a token without --user', ['--oauth-token-env', 'MD_TOKEN'], { MD_TOKEN: 'abc.def' }, /--oauth-token-env needs --user/],
+      ['a token without --user', ['--oauth-token-env', 'MD_TOKEN'], { MD_TOKEN: 'abc.def' }, /an OAuth2 token needs --user/],
       ['a token and a password', ['--user', 'a', '--oauth-token-env', 'MD_TOKEN', '--password-env', 'PW'], { MD_TOKEN: 'abc.def', PW: 'x' }, /give the secret one way/],
       ['an unset variable', ['--user', 'a', '--oauth-token-env', 'MD_TOKEN'], {}, /MD_TOKEN is not set or empty/],
       ['a missing token file', ['--user', 'a', '--oauth-token-file', '/nonexistent/token'], {}, /cannot read the token file \/nonexistent\/token: no such file/],
