@@ -23,7 +23,7 @@ import { gatherSpf } from './spf-facts.js';
 import type { CheckFacts, CheckProbe, CheckReport, ProbePurpose } from '../report/types.js';
 
 export * from './defaults.js';
-import { CHECK_CONNECT_TIMEOUT_MS, CHECK_PROBE_TIMEOUT_MS, CHECK_TIMEOUT_MS, DEFAULT_CONTROLS, DEFAULT_RELAY_RECIPIENT, MAX_CONCURRENT_PROBES, MAX_HOSTS_PER_ROLE, STAGGER_MS } from './defaults.js';
+import { CHECK_CONNECT_TIMEOUT_MS, CHECK_PROBE_TIMEOUT_MS, CHECK_TIMEOUT_MS, CONTROL_BANNER_WAIT_MS, DEFAULT_CONTROLS, PLAINTEXT_SMTP_PORTS, DEFAULT_RELAY_RECIPIENT, MAX_CONCURRENT_PROBES, MAX_HOSTS_PER_ROLE, STAGGER_MS } from './defaults.js';
 
 export interface CheckProgress {
   type: 'phase' | 'probe-start' | 'probe-done';
@@ -230,7 +230,7 @@ export function planProbes(
       withAuth: false,
       relayTest: false,
       sources: ['control'],
-      options: {},
+      options: PLAINTEXT_SMTP_PORTS.includes(ctl.port) ? { bannerWaitMs: CONTROL_BANNER_WAIT_MS } : {},
       server: ctl.host,
     });
   }

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
 
   // TLS.
   TLS_HANDSHAKE_FAILED: 'the TLS handshake failed (protocol or cipher disagreement, or the peer hung up)',
+  TLS_HANDSHAKE_STALLED: 'the ClientHello was sent but not one byte of the server’s reply arrived, long after the TCP round trip',
   TLS_MODE_MISMATCH: 'the port speaks implicit TLS where plaintext was expected, or the reverse',
   TLS_CERT_EXPIRED: 'the server certificate has expired (or is not yet valid)',
   TLS_CERT_UNTRUSTED: 'the server certificate does not chain to a trusted CA',
@@ -116,6 +117,12 @@ export const FINDING_CODES = {
   AUTH_MECHANISM_TOO_WEAK: 'the server refused the login mechanism as too weak for this connection (SMTP 534)',
   AUTH_ENCRYPTION_REQUIRED: 'the server takes a login only over an encrypted connection (SMTP 538, IMAP LOGINDISABLED, POP3 STLS only)',
   CLIENT_ADDRESS_BLOCKLISTED: 'this network’s public address is listed on a DNS blocklist (Spamhaus ZEN…), which mail servers use to refuse it',
+
+  // Issue 10: what the network itself does to mail.
+  PORT_INTERCEPTED_BY_NETWORK: 'this network answers in place of every server on the port (same greeting name and certificate for all)',
+  SMTP_INSPECTED_BY_NETWORK: 'a firewall on the way rewrites SMTP on the port (masked greeting, XXXXXXXA, STARTTLS stripped)',
+  PATH_MTU_BLACKHOLE: 'TLS handshakes to a server stall after the ClientHello while small exchanges work: large packets are lost on the way',
+  NETWORK_BLOCKS_MAIL: 'this network lets no mail port out to any outside server (a web-only network)',
 } as const;
 
 export type FindingCode = keyof typeof FINDING_CODES;

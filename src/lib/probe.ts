@@ -164,6 +164,8 @@ export class ProbeContext {
       ca: this.options.ca,
       phases: this.phases,
       capMs: this.timeouts.tls,
+      tcpRttMs: this.phases.phases.find((ph) => ph.name === 'connect' && ph.ok)?.durationMs,
+      onHandshake: (facts) => (this.result.tlsHandshake = facts),
     }).catch((err: unknown) => {
       socket.destroy();
       throw err;

@@ -73,6 +73,11 @@ export interface ProbeOptions {
   lookup: LookupFunction;
   /** Detect a plaintext probe against an implicit-TLS port after this much greeting silence. @default 1500 */
   tlsSniffAfterMs: number;
+  /**
+   * `tcp` only: after the connect, wait this long for the server's first line and record it as the greeting
+   * (nothing is sent). A control on port 25 that greets shows who answers there. @default 0 (hang up at once)
+   */
+  bannerWaitMs: number;
 }
 
 export interface PhaseTiming {
@@ -114,6 +119,23 @@ export interface TlsFacts {
   hostnameMatch: boolean;
   /** Plaintext bytes found after the STARTTLS reply and discarded (RFC 3207 §6). */
   discardedPlaintextBytes?: number;
+}
+
+/**
+ * How a TLS handshake went, in time: enough to tell a server that never answered the ClientHello (a path that
+ * loses large packets) from one that answered slowly.
+ */
+export interface TlsHandshakeFacts {
+  /** Milliseconds since the probe started when the ClientHello was sent. */
+  startMs: number;
+  durationMs: number;
+  /** The TCP connect's duration: about one round trip (SYN, SYN-ACK). */
+  tcpRttMs?: number;
+  /** Bytes of the server's reply received during the handshake (0: not one byte of the server's flight came). */
+  serverBytes: number;
+  /** How long a handshake may go without one byte from the server before it is called stalled. */
+  firstFlightCapMs: number;
+  completed: boolean;
 }
 
 /** A server reply, kept as evidence. */
@@ -199,6 +221,13 @@ export interface ProbeResult {
   phases: PhaseTiming[];
   tls?: TlsFacts;
   greeting?: ReplyEvidence;
+  /**
+   * SMTP: the domain the greeting names (RFC 5321 §4.2: `220 domain text`), lower case; absent when the first
+   * word is not a domain or an address literal (a masked `220 ****` greeting, for instance).
+   */
+  greetingHost?: string;
+  /** The last TLS handshake attempted (implicit or after STARTTLS), finished or not. */
+  tlsHandshake?: TlsHandshakeFacts;
   /** Upper-case capability / extension names as last advertised (after TLS when TLS was started). */
   capabilities: string[];
   /** Capabilities as advertised before STARTTLS, when STARTTLS was used. */

@@ -10,6 +10,10 @@ import { blocklistRule } from './rules/blocklist.js';
 import { disagreeRule } from './rules/disagree.js';
 import { dnsRule } from './rules/dns.js';
 import { greetingRule } from './rules/greeting.js';
+import { inspectionRule } from './rules/inspected.js';
+import { interceptionRule } from './rules/intercepted.js';
+import { mtuRule } from './rules/mtu.js';
+import { networkBlocksRule } from './rules/network-blocks.js';
 import { noServersRule } from './rules/no-servers.js';
 import { plaintextAuthRule } from './rules/plaintext-auth.js';
 import { portsRule } from './rules/ports.js';
@@ -19,7 +23,23 @@ import type { Rule } from './rules/types.js';
 import { REPORT_SCHEMA_VERSION, type CheckFacts, type CheckReport, type Finding, type Setting } from './types.js';
 
 /** Every rule, in the order their findings are shown. */
-export const RULES: readonly Rule[] = [dnsRule, noServersRule, relayRule, blocklistRule, authRule, authOutcomeRule, greetingRule, portsRule, tlsRule, plaintextAuthRule, disagreeRule];
+export const RULES: readonly Rule[] = [
+  dnsRule,
+  noServersRule,
+  networkBlocksRule,
+  relayRule,
+  blocklistRule,
+  authRule,
+  authOutcomeRule,
+  greetingRule,
+  portsRule,
+  interceptionRule,
+  inspectionRule,
+  mtuRule,
+  tlsRule,
+  plaintextAuthRule,
+  disagreeRule,
+];
 
 const SEVERITY_ORDER: Record<Finding['severity'], number> = { error: 0, warning: 1, info: 2 };
 

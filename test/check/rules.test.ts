@@ -36,7 +36,23 @@ const RULE_NAMES = RULES.map((r) => r.name as RuleName);
 
 describe('report rules on facts recorded from the lab', () => {
   it('knows every rule by name (the table in test/check/expected.ts uses them)', () => {
-    assert.deepEqual(RULE_NAMES, ['dnsRule', 'noServersRule', 'relayRule', 'blocklistRule', 'authRule', 'authOutcomeRule', 'greetingRule', 'portsRule', 'tlsRule', 'plaintextAuthRule', 'disagreeRule']);
+    assert.deepEqual(RULE_NAMES, [
+      'dnsRule',
+      'noServersRule',
+      'networkBlocksRule',
+      'relayRule',
+      'blocklistRule',
+      'authRule',
+      'authOutcomeRule',
+      'greetingRule',
+      'portsRule',
+      'interceptionRule',
+      'inspectionRule',
+      'mtuRule',
+      'tlsRule',
+      'plaintextAuthRule',
+      'disagreeRule',
+    ]);
   });
 
   for (const s of SCENARIOS) {

@@ -123,11 +123,37 @@ const EXPECTED: Record<string, DerivedExpected> = {
   },
   'port-filtered-no-control': {
     focus: 'portsRule',
-    rules: { authRule: ['AUTH_REQUIRED:info'], portsRule: ['PORT_FILTERED:warning'] },
-    findings: ['PORT_FILTERED:warning', 'AUTH_REQUIRED:info'],
+    // No control can decide, but the evidence points at this network: the MX's other ports answer, and so does
+    // port 25 of the network's own server. Reported as an inference, with its reasons.
+    rules: { authRule: ['AUTH_REQUIRED:info'], portsRule: ['PORT_BLOCKED_BY_NETWORK:warning'] },
+    findings: ['PORT_BLOCKED_BY_NETWORK:warning', 'AUTH_REQUIRED:info'],
     status: WORKS,
     exitCode: 0,
-    also: (r) => assert.match(only(r, 'PORT_FILTERED')[0]!.explanation, /no control endpoint on port 25 could tell which/),
+    also: (r) => {
+      const [f] = only(r, 'PORT_BLOCKED_BY_NETWORK');
+      assert.match(f!.summary, /probably blocks port 25 \(inferred/);
+      assert.match(f!.explanation, /this is an inference, not a measurement/);
+      assert.match(f!.explanation, /mail\.disney\.test is an MX of disney\.test/);
+      assert.match(f!.explanation, /port 25 of this network’s own server smtp\.isp\.test answers/);
+    },
+  },
+  // The false sentence of issue 10 ("It is not this network: resets come from the destination side") is gone: for
+  // the MX the refusal is an inferred network block; for a host the evidence says nothing about, "undecided".
+  'port-closed-undecided': {
+    focus: 'portsRule',
+    rules: { authRule: ['AUTH_REQUIRED:info'], portsRule: ['PORT_CLOSED:info', 'PORT_BLOCKED_BY_NETWORK:warning'] },
+    findings: ['PORT_BLOCKED_BY_NETWORK:warning', 'AUTH_REQUIRED:info', 'PORT_CLOSED:info'],
+    status: WORKS,
+    exitCode: 0,
+    also: (r) => {
+      const [blocked] = only(r, 'PORT_BLOCKED_BY_NETWORK');
+      assert.deepEqual(blocked!.probes, ['outgoing:mail.disney.test:25', 'outgoing:mail.disney.test:25:auth']);
+      assert.match(blocked!.explanation, /an inference, not a measurement: mail\.disney\.test is an MX of disney\.test/);
+      const [closed] = only(r, 'PORT_CLOSED');
+      assert.deepEqual(closed!.probes, ['outgoing:smtp.disney.test:25', 'outgoing:smtp.disney.test:25:auth']);
+      assert.match(closed!.explanation, /by the server \(nothing listens there\) or by a firewall on the way/);
+      for (const f of r.findings) assert.doesNotMatch(f.explanation, /It is not this network/);
+    },
   },
   'auth-required-530': {
     focus: 'authRule',

@@ -1,5 +1,6 @@
 import type { FindingCode } from '../../lib/codes.js';
-import { byEndpoint, connected, controlVerdict, evidenceOf, failedWith, openPortsOf } from '../analysis.js';
+import { byEndpoint, connected, controlVerdict, evidenceOf, failedWith, openPortsOf, unique } from '../analysis.js';
+import { mxHosts, networkBlocksMail } from '../network.js';
 import type { CheckFacts, CheckProbe, Finding } from '../types.js';
 import type { Rule } from './types.js';
 
@@ -9,6 +10,8 @@ interface DeadEndpoint {
   code: Extract<FindingCode, 'PORT_BLOCKED_BY_NETWORK' | 'PORT_FILTERED' | 'PORT_CLOSED'>;
   filtered: boolean;
   control: 'open' | 'blocked' | 'unknown';
+  /** With no control to decide: the reasons that point at this network (empty: the evidence cannot decide). */
+  inferred: string[];
   probes: CheckProbe[];
 }
 
@@ -18,6 +21,8 @@ interface DeadEndpoint {
  * prove the server itself is up. One finding per (verdict, port), naming every host it concerns.
  */
 export const portsRule: Rule = (facts) => {
+  // A network that lets no mail out at all is one finding (networkBlocksRule), not one per port and server.
+  if (networkBlocksMail(facts)) return [];
   const dead: DeadEndpoint[] = [];
   const probes = facts.probes.filter((p) => p.purpose !== 'control');
   for (const group of byEndpoint(probes).values()) {
@@ -27,12 +32,16 @@ export const portsRule: Rule = (facts) => {
     if (p.purpose === 'network-smtp' && openPortsOf(facts, p.host, p.port).length > 0) continue;
     const control = controlVerdict(facts, p.port);
     const filtered = failedWith(p, 'CONNECT_TIMEOUT');
-    const code = control === 'blocked' ? 'PORT_BLOCKED_BY_NETWORK' : filtered ? 'PORT_FILTERED' : 'PORT_CLOSED';
-    dead.push({ host: p.host, port: p.port, code, filtered, control, probes: group });
+    const inferred = control === 'unknown' ? blockInference(facts, p) : [];
+    const code = control === 'blocked' || inferred.length ? 'PORT_BLOCKED_BY_NETWORK' : filtered ? 'PORT_FILTERED' : 'PORT_CLOSED';
+    dead.push({ host: p.host, port: p.port, code, filtered, control, inferred, probes: group });
   }
   const out: Finding[] = [];
   const groups = new Map<string, DeadEndpoint[]>();
-  for (const d of dead) groups.set(`${d.code}:${d.port}`, [...(groups.get(`${d.code}:${d.port}`) ?? []), d]);
+  for (const d of dead) {
+    const key = `${d.code}:${d.port}:${d.inferred.length > 0}`;
+    groups.set(key, [...(groups.get(key) ?? []), d]);
+  }
   for (const list of groups.values()) out.push(portFinding(facts, list));
   out.push(...unreachableServers(facts, probes));
   return out;
@@ -44,6 +53,18 @@ function portFinding(facts: CheckFacts, list: DeadEndpoint[]): Finding {
   const probeIds = list.flatMap((d) => d.probes.map((p) => p.id));
   const evidence = [...list.flatMap((d) => evidenceOf(d.probes[0]!, 1)), ...controlEvidence(facts, port)];
   const upNote = serversUpNote(facts, list);
+  const reasons = unique(list.flatMap((d) => d.inferred));
+  if (code === 'PORT_BLOCKED_BY_NETWORK' && reasons.length) {
+    return {
+      code,
+      severity: 'warning',
+      summary: `This network probably blocks port ${port} (inferred: no control endpoint could check it)`,
+      explanation: `Connections to port ${port} of ${hosts} ${filtered ? 'get no answer at all' : 'are refused'}. No control endpoint on port ${port} answered either way, so this is an inference, not a measurement: ${reasons.join('; ')}. A firewall of this network (many ISPs block port 25 for their customers) is the likely cause; a refusal by the server itself cannot be ruled out.`,
+      evidence,
+      fix: 'Use submission on port 587 (STARTTLS) or 465 (TLS) with your password, or the network’s own SMTP server. To be sure, run again with control endpoints (--control HOST:25).',
+      probes: probeIds,
+    };
+  }
   if (code === 'PORT_BLOCKED_BY_NETWORK') {
     return {
       code,
@@ -69,10 +90,31 @@ function portFinding(facts: CheckFacts, list: DeadEndpoint[]): Finding {
     code,
     severity: 'info',
     summary: `Port ${port} of ${hosts} refuses connections: no service there`,
-    explanation: `The server answered with a reset on port ${port}: nothing listens there (or the server’s firewall rejects it). It is not this network: ${control === 'open' ? `control servers on port ${port} answer from here.` : 'resets come from the destination side.'}${upNote}`,
+    explanation:
+      control === 'open'
+        ? `The server answered with a reset on port ${port}: nothing listens there (or the server’s firewall rejects it). It is not this network: control servers on port ${port} answer from here.${upNote}`
+        : `Connections to port ${port} were refused with a reset: by the server (nothing listens there) or by a firewall on the way, which can send the same reset. No control endpoint on port ${port} could tell which.${upNote}`,
     evidence,
     probes: probeIds,
   };
+}
+
+/**
+ * Why a dead port 25 points at this network when no control can decide, as plain reasons (empty: it does not).
+ * An MX must accept port 25 from the whole internet, or the domain receives no mail (RFC 5321 §5): silence or a
+ * refusal there while its other ports answer is unlike the server. The network's own server answering on 25
+ * while outside ones do not is what an ISP's port-25 block looks like.
+ */
+function blockInference(facts: CheckFacts, p: CheckProbe): string[] {
+  if (p.port !== 25) return [];
+  const reasons: string[] = [];
+  const open = openPortsOf(facts, p.host, p.port);
+  if (mxHosts(facts).has(p.host.toLowerCase()) && open.length > 0) {
+    reasons.push(`${p.host} is an MX of ${facts.domain}, which must accept port 25 from anywhere to receive mail, yet its other ports (${open.join(', ')}) answer from here`);
+  }
+  const own = facts.probes.filter((q) => q.purpose === 'network-smtp' && q.port === 25 && connected(q));
+  if (own.length) reasons.push(`port 25 of this network’s own server ${own[0]!.host} answers while outside ones do not`);
+  return reasons;
 }
 
 /** " Other ports of X answer from here (…), so the server itself is up." for the hosts where that is so. */

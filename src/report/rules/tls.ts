@@ -1,5 +1,6 @@
 import { byEndpoint, evidenceOf, failedWith } from '../analysis.js';
 import type { FindingCode } from '../../lib/codes.js';
+import { inspectedEndpoints, interceptedEndpoints, stalledEndpoints } from '../network.js';
 import type { Finding } from '../types.js';
 import type { Rule } from './types.js';
 
@@ -9,7 +10,11 @@ import type { Rule } from './types.js';
  */
 export const tlsRule: Rule = (facts) => {
   const out: Array<Finding & { host: string; port: number }> = [];
+  // What the network did is reported as the network's doing (interception, inspection, a black hole), never as
+  // the server's certificate or missing STARTTLS: the server was not what answered, or not what was heard.
+  const network = new Set([...interceptedEndpoints(facts), ...inspectedEndpoints(facts), ...stalledEndpoints(facts)]);
   for (const [endpoint, group] of byEndpoint(facts.probes.filter((p) => p.purpose !== 'control'))) {
+    if (network.has(endpoint)) continue;
     const p = group[0]!;
     const cert = p.result.tls?.certificate;
     const certText = cert ? `certificate for ${cert.subjectAltNames.join(', ') || cert.subject}, issued by ${cert.issuer}, valid until ${cert.validTo.slice(0, 10)}` : 'no certificate';
