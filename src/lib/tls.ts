@@ -40,8 +40,11 @@ const DAY_MS = 86_400_000;
  * filtered, RFC 1191 §1 / RFC 2923 §2.1), and waiting for the whole TLS cap only makes the check slow.
  */
 export const TLS_FIRST_FLIGHT_MIN_MS = 2_500;
-/** Round trips a server gets to start its flight, when the path is slow enough that this exceeds the floor. */
-export const TLS_FIRST_FLIGHT_RTTS = 20;
+/**
+ * Round trips a server gets to start its flight, when the path is slow enough that this exceeds the floor. The
+ * "round trip" is the TCP connect's duration, which a busy event loop inflates, so a small multiple suffices.
+ */
+export const TLS_FIRST_FLIGHT_RTTS = 4;
 
 /** How long a handshake may go without one byte from the server: bounded by the TLS cap itself. */
 export function firstFlightCapMs(tcpRttMs: number | undefined, tlsCapMs: number): number {

@@ -12,7 +12,7 @@ import type { Rule } from './types.js';
 export const interceptionRule: Rule = (facts) =>
   interceptions(facts).map((i): Finding => {
     const hosts = unique(i.victims.map((p) => p.host));
-    const who = i.own ? `${i.own.host}, this network’s own server` : `a server of this network that calls itself ${i.name}`;
+    const who = i.own ? `${i.own.host} (this network’s own server)` : `a server of this network that calls itself ${i.name}`;
     const certLine = i.fingerprint ? ` and present the same certificate (SHA-256 ${i.fingerprint.slice(0, 23)}…), valid for none of them` : '';
     const proof = [
       i.controls.length ? `an independent control server on port ${i.port} (${unique(i.controls.map((p) => p.host)).join(', ')}) greets with the same name` : '',
@@ -25,8 +25,8 @@ export const interceptionRule: Rule = (facts) =>
       severity: 'warning',
       summary: `This network intercepts port ${i.port}: ${who} answers in place of ${hosts.join(', ')}`,
       explanation:
-        `Every connection to port ${i.port} is answered by the same server, whoever it was meant for: ${hosts.join(', ')} all greet as ${i.name}${certLine}. ` +
-        `${proof.length ? `${proof.join('; ')}. ` : ''}` +
+        `Every connection to port ${i.port} is answered by the same server, whoever it was meant for: ${hosts.join(', ')} ${hosts.length > 1 ? 'all ' : ''}greet${hosts.length > 1 ? '' : 's'} as ${i.name}${certLine}. ` +
+        `${proof.length ? `${capitalise(proof.join('; '))}. ` : ''}` +
         `The network you are on redirects outgoing port ${i.port} to its own server (ISPs, hotels and antivirus gateways do this). The servers you asked for were never reached on that port: their certificate is not wrong, it was never seen.`,
       evidence: [
         ...i.victims.map((p) => `[${p.id}] greeting ${p.result.greeting?.code ?? ''} ${p.result.greetingHost ?? ''}${p.result.tls?.certificate ? `; certificate ${p.result.tls.certificate.subjectAltNames.join(', ') || p.result.tls.certificate.subject}, SHA-256 ${p.result.tls.certificate.fingerprint256.slice(0, 23)}…` : ''}`),
@@ -38,3 +38,7 @@ export const interceptionRule: Rule = (facts) =>
       probes: [...i.victims, ...i.controls].map((p) => p.id),
     };
   });
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -16,7 +16,6 @@ export const networkBlocksRule: Rule = (facts) => {
   const proof = [
     b.controls.length ? `the independent control servers (${unique(b.controls.map((p) => p.host)).join(', ')}) fail the same way` : '',
     b.own.length ? `this network’s own server ${unique(b.own.map((p) => `${p.host}:${p.port}`)).join(', ')} answers` : '',
-    'DNS answers',
   ].filter(Boolean);
   const sending = relays.length
     ? `Sending works only through this network’s own server ${relays[0]!.host} (it relays for you, see the recommendation).`
@@ -27,7 +26,7 @@ export const networkBlocksRule: Rule = (facts) => {
       severity: 'error',
       summary: `This network lets no mail traffic out: every mail port (${b.ports.join(', ')}) of every outside server fails`,
       explanation:
-        `No connection to any outside server got through on any mail port: ${servers.length ? `${servers.join(', ')} and ` : ''}${b.controls.length} control endpoint${b.controls.length === 1 ? '' : 's'}, ${b.failed.length} attempts in all, while ${proof.join(', ')}. ` +
+        `No connection to any outside server got through on any mail port: ${servers.length ? `${servers.join(', ')} and ` : ''}${b.controls.length} control endpoint${b.controls.length === 1 ? '' : 's'}, ${b.failed.length} attempts in all. Yet ${proof.join(', and ')}, and DNS answers. ` +
         `The servers are not down: this network (a guest or hotel Wi-Fi, a corporate network) lets only some traffic out, typically the web. Receiving mail is impossible from here. ${sending}`,
       evidence: [
         ...b.failed.slice(0, 4).flatMap((p) => evidenceOf(p, 0)),
