@@ -39,27 +39,32 @@ export interface Interception {
 
 /**
  * Destinations on one port that greet with the same name and, when TLS started, present the same certificate,
- * which covers none of them, while (a) at least two different addresses answer so, or (b) the same address
- * presents another certificate, valid for its name, on its other ports. Either proves that something on the
+ * which covers none of them, while (a) an unrelated party on another address answers alike (a control
+ * endpoint, or this network's own server), or (b) the same address presents another certificate, valid for
+ * its name, on its other ports. Either proves that something on the
  * way answers in their place; a server misconfigured with a wrong certificate gives neither.
  */
 export function interceptions(facts: CheckFacts): Interception[] {
   const out: Interception[] = [];
   const ports = new Set(facts.probes.filter((p) => p.result.greetingHost).map((p) => p.port));
   for (const port of ports) {
+    // Grouped by the name they greet with; a TCP control has no certificate, so it joins by the name alone.
     const groups = new Map<string, CheckProbe[]>();
     for (const p of facts.probes.filter((x) => x.port === port && x.result.greetingHost)) {
-      const key = `${p.result.greetingHost}|${p.result.tls?.certificate?.fingerprint256 ?? ''}`;
+      const key = p.result.greetingHost!;
       groups.set(key, [...(groups.get(key) ?? []), p]);
     }
-    for (const group of groups.values()) {
-      const name = group[0]!.result.greetingHost!;
-      const fingerprint = group[0]!.result.tls?.certificate?.fingerprint256;
+    for (const [name, group] of groups) {
       const foreign = (p: CheckProbe): boolean => p.host.toLowerCase() !== name && p.result.tls?.hostnameMatch !== true;
       const victims = group.filter((p) => (p.purpose === 'incoming' || p.purpose === 'outgoing') && foreign(p));
       if (victims.length === 0) continue;
+      // One interceptor presents one certificate: different ones are different servers, not one answering for all.
+      const fingerprints = new Set(victims.map((p) => p.result.tls?.certificate?.fingerprint256).filter((f): f is string => f !== undefined));
+      if (fingerprints.size > 1) continue;
+      const [fingerprint] = fingerprints;
       const controls = group.filter((p) => p.purpose === 'control' && foreign(p));
-      const addresses = new Set([...victims, ...controls].map((p) => p.result.target.address ?? p.host));
+      const own = group.find((p) => p.purpose === 'network-smtp' && (fingerprint === undefined || p.result.tls?.certificate?.fingerprint256 === fingerprint));
+      const addresses = new Set([...victims, ...controls, ...(own ? [own] : [])].map((p) => p.result.target.address ?? p.host));
       const victimAddresses = new Set(victims.map((p) => p.result.target.address).filter(Boolean));
       const genuine = fingerprint
         ? facts.probes.filter(
@@ -71,8 +76,10 @@ export function interceptions(facts: CheckFacts): Interception[] {
               p.result.tls.certificate.fingerprint256 !== fingerprint,
           )
         : [];
-      if (addresses.size < 2 && genuine.length === 0) continue;
-      const own = group.find((p) => p.purpose === 'network-smtp');
+      // Two MX hosts of one provider may share a greeting name and an ill-fitting certificate: that alone proves
+      // nothing. An unrelated party answering alike (a control, or this network's own server), or the same
+      // address presenting its genuine certificate on other ports, does.
+      if (!((addresses.size >= 2 && (controls.length > 0 || own)) || genuine.length > 0)) continue;
       out.push({ port, name, ...(fingerprint ? { fingerprint } : {}), victims, controls, ...(own ? { own } : {}), genuine });
     }
   }

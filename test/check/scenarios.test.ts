@@ -6,16 +6,16 @@
  * left in any Postfix queue. One lab for the whole file. Needs root; skipped otherwise.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { CHECK_CONNECT_TIMEOUT_MS } from '../../src/check/check.js';
 import { buildReport } from '../../src/report/index.js';
 import { plainColors, renderReport } from '../../src/report/render-text.js';
-import type { CheckReport, Setting } from '../../src/report/types.js';
+import type { CheckReport } from '../../src/report/types.js';
 import { join } from 'node:path';
 import { cleanupStaleLabs, Lab, LAB, REPO_ROOT, type ExecResult } from '../lab/lab.js';
 import { factsOf } from '../lab/report-files.js';
 import { applyState, runScenarioCheck, SCENARIOS, wrongPassword, type Scenario } from '../lab/scenarios.js';
-import { EXPECTED, type ExpectedSetting } from './expected.js';
+import { EXPECTED } from './expected.js';
+import { canRunLab, findingKeys, parseReport, settingOf } from './lab-run.js';
 import { matchSnapshot, normaliseReportText } from './snapshot.js';
 
 /** Mailbox domains on the provider's MX with SPF policies for test (i): the hybrid server is 198.51.100.1. */
@@ -34,35 +34,6 @@ _dmarc.spf-loop.test     TXT  "v=DMARC1; p=reject"
 spf-fail.test            MX   10 mail.disney.test.
 spf-fail.test            TXT  "v=spf1 mx -all"
 `;
-
-function canRunLab(): string | undefined {
-  if (process.platform !== 'linux') return 'the lab needs Linux network namespaces';
-  if (process.getuid?.() !== 0) return 'the lab needs root';
-  for (const tool of ['ip', 'nft', 'postfix', 'dovecot']) {
-    try {
-      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-    } catch {
-      return `${tool} is not installed`;
-    }
-  }
-  return undefined;
-}
-
-function parseReport(run: ExecResult, what: string): CheckReport {
-  try {
-    return JSON.parse(run.stdout) as CheckReport;
-  } catch {
-    assert.fail(`${what}: no JSON report on stdout (exit ${run.code})\nstderr:\n${run.stderr}\nstdout:\n${run.stdout.slice(0, 2_000)}`);
-  }
-}
-
-function findingKeys(report: CheckReport): string[] {
-  return report.findings.map((f) => `${f.code}:${f.severity}`);
-}
-
-function settingOf(s: Setting | undefined): ExpectedSetting | undefined {
-  return s && { role: s.role, host: s.host, port: s.port, security: s.security, auth: s.auth, verified: s.verified };
-}
 
 function probe(report: CheckReport, id: string): CheckReport['probes'][number] {
   const p = report.probes.find((x) => x.id === id);

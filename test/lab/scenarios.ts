@@ -125,7 +125,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     id: 'mtu-blackhole',
-    title: 'a path-MTU black hole (1400-byte link, ICMP fragmentation-needed dropped): TLS to the provider stalls',
+    title: 'a path-MTU black hole (a narrow link, ICMP fragmentation-needed dropped): TLS to the provider stalls',
     state: { ...SUBMISSION, network: 'mtu-blackhole' },
     check: {},
     networkTier: true,
