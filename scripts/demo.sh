@@ -9,7 +9,7 @@
 # Only RFC 5737 addresses inside namespaces it creates: nothing leaves the machine.
 # Options are passed to test/lab/demo.ts: --json, --submission (provider offers 587/465 with a password),
 # --block25 (the ISP drops port 25), --reject25 (it resets it), --no-controls (no control endpoint), and
-# --network web-only|intercept25|inspect25|mtu-blackhole (what the network does to mail, test/lab/networks.ts),
+# --network web-only|intercept25|inspect25|mtu-blackhole|ipv6-broken (what the network does to mail, test/lab/networks.ts),
 # e.g. `bash scripts/demo.sh --submission --network intercept25`.
 set -euo pipefail
 cd "$(dirname "$0")/.."

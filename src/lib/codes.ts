@@ -123,6 +123,7 @@ export const FINDING_CODES = {
   SMTP_INSPECTED_BY_NETWORK: 'a firewall on the way rewrites SMTP on the port (masked greeting, XXXXXXXA, STARTTLS stripped)',
   PATH_MTU_BLACKHOLE: 'TLS handshakes to a server stall after the ClientHello while small exchanges work: large packets are lost on the way',
   NETWORK_BLOCKS_MAIL: 'this network lets no mail port out to any outside server (a web-only network)',
+  IPV6_PATH_BROKEN: 'one address family (IPv6 or IPv4) fails to a server where the other works',
 } as const;
 
 export type FindingCode = keyof typeof FINDING_CODES;

@@ -9,7 +9,7 @@ import { LineSession } from './session.js';
 import { upgradeToTls } from './tls.js';
 import { Redactor } from './redact.js';
 import { REDACTED, Transcript } from './transcript.js';
-import type { Credentials, PhaseTimeouts, ProbeOptions, ProbeResult, ProbeTarget, Protocol } from './types.js';
+import type { Credentials, FamilyAttempt, PhaseTimeouts, ProbeOptions, ProbeResult, ProbeTarget, Protocol } from './types.js';
 
 /** Whole-probe deadline: a probe that needs longer than this is reporting a problem, not waiting for one. */
 export const PROBE_TIMEOUT_MS = 20_000;
@@ -79,6 +79,8 @@ export class ProbeContext {
   readonly redactor: Redactor;
   readonly timeouts: PhaseTimeouts;
   session?: LineSession;
+  /** Both families' attempts, when the name has both: awaited before the result is final. */
+  families?: Promise<FamilyAttempt[]>;
 
   constructor(
     readonly result: ProbeResult,
@@ -118,6 +120,8 @@ export class ProbeContext {
       connectTimeoutMs: this.timeouts.connect,
       localAddress: this.options.localAddress,
       lookup: this.options.lookup,
+      signal: this.deadline.signal,
+      onFamilies: (families) => (this.families = families),
       // Recorded before the connect: a refused or filtered connect must still say which address it was.
       onResolved: (addresses) =>
         Object.assign(this.result.target, {
@@ -127,6 +131,7 @@ export class ProbeContext {
         }),
     });
     this.result.target.localAddress = dialled.localAddress;
+    Object.assign(this.result.target, { address: dialled.address, family: dialled.family });
     this.transcript.note(`connected to ${dialled.address}:${port}${dialled.localAddress ? ` from ${dialled.localAddress}` : ''}`);
     return dialled.socket;
   }
@@ -309,6 +314,8 @@ export async function runProbe(
     ctx.transcript.note(`error ${e.code} in ${e.phase}: ${e.message}`);
   } finally {
     ctx.session?.close();
+    // The other family's attempt is bounded by the connect cap; its outcome is part of the result.
+    if (ctx.families) result.target.families = await ctx.families;
     ctx.deadline.dispose();
     result.phases = ctx.phases.phases;
     result.transcript = ctx.transcript.entries;

@@ -138,6 +138,15 @@ export interface TlsHandshakeFacts {
   completed: boolean;
 }
 
+/** One address family's connection attempt to a name that has both (RFC 8305 order). */
+export interface FamilyAttempt {
+  family: 4 | 6;
+  address: string;
+  /** `connected`, or the error code of the failed attempt. */
+  outcome: 'connected' | ErrorCode;
+  durationMs: number;
+}
+
 /** A server reply, kept as evidence. */
 export interface ReplyEvidence {
   /** SMTP code (e.g. 535), or undefined for POP3/IMAP. */
@@ -211,6 +220,8 @@ export interface ProbeResult {
     /** Every address the name resolved to, in resolver order. */
     addresses?: string[];
     localAddress?: string;
+    /** A name with A and AAAA: each family's attempt (the session used the first that connected). */
+    families?: FamilyAttempt[];
   };
   /** The probe reached the end of its script without an error. */
   ok: boolean;

@@ -12,6 +12,7 @@ import { dnsRule } from './rules/dns.js';
 import { greetingRule } from './rules/greeting.js';
 import { inspectionRule } from './rules/inspected.js';
 import { interceptionRule } from './rules/intercepted.js';
+import { ipv6Rule } from './rules/ipv6.js';
 import { mtuRule } from './rules/mtu.js';
 import { networkBlocksRule } from './rules/network-blocks.js';
 import { noServersRule } from './rules/no-servers.js';
@@ -36,6 +37,7 @@ export const RULES: readonly Rule[] = [
   interceptionRule,
   inspectionRule,
   mtuRule,
+  ipv6Rule,
   tlsRule,
   plaintextAuthRule,
   disagreeRule,

@@ -215,3 +215,32 @@ export function networkBlocksMail(facts: CheckFacts): MailBlocked | undefined {
 export function mxHosts(facts: CheckFacts): Set<string> {
   return new Set(facts.discovery.facts.mx.records.filter((r) => r.exchange !== '.').map((r) => r.exchange.toLowerCase().replace(/\.$/, '')));
 }
+
+// ------------------------------------------------------------------------------------------------------------
+// One address family broken where the other works (RFC 8305: clients try IPv6 first, then fall back).
+
+export interface FamilySplit {
+  /** The family that fails. */
+  broken: 4 | 6;
+  /** Probes whose attempt over `broken` got no answer while the other family connected. */
+  probes: CheckProbe[];
+}
+
+/**
+ * Names dialled over both families where one family's attempt timed out (dropped on the way) and the other
+ * connected. An immediate "unreachable" is a machine without a route for that family, which clients skip at
+ * no cost, so it is not counted.
+ */
+export function familySplits(facts: CheckFacts): FamilySplit[] {
+  const out: FamilySplit[] = [];
+  for (const broken of [6, 4] as const) {
+    const probes = facts.probes.filter((p) => {
+      const f = p.result.target.families;
+      const bad = f?.find((a) => a.family === broken);
+      const good = f?.find((a) => a.family !== broken);
+      return bad?.outcome === 'CONNECT_TIMEOUT' && good?.outcome === 'connected';
+    });
+    if (probes.length) out.push({ broken, probes });
+  }
+  return out;
+}

@@ -22,6 +22,7 @@ export type RuleName =
   | 'interceptionRule'
   | 'inspectionRule'
   | 'mtuRule'
+  | 'ipv6Rule'
   | 'tlsRule'
   | 'plaintextAuthRule'
   | 'disagreeRule'
@@ -171,5 +172,16 @@ export const EXPECTED: Record<string, Expected> = {
     status: { sending: 'works', receiving: 'fails' },
     hybrid: true,
     outgoing: HYBRID_OUT,
+  },
+  // Dual stack with IPv6 dropped on the way: the sessions go over IPv4 (as a Happy Eyeballs client's would), and
+  // the dead IPv6 path is reported. Port 25 connects here, so the provider's relay refusal shows (info).
+  'ipv6-broken': {
+    exitCode: 0,
+    findings: ['IPV6_PATH_BROKEN:warning', 'SMTP_RELAY_DENIED:info', 'AUTH_REQUIRED:info'],
+    rules: { relayRule: ['SMTP_RELAY_DENIED:info'], authRule: ['AUTH_REQUIRED:info'], ipv6Rule: ['IPV6_PATH_BROKEN:warning'] },
+    status: { sending: 'works', receiving: 'works' },
+    hybrid: false,
+    incoming: IMAPS,
+    outgoing: SUBMISSIONS,
   },
 };

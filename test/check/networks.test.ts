@@ -14,7 +14,7 @@ import { buildReport } from '../../src/report/index.js';
 import { plainColors, renderReport } from '../../src/report/render-text.js';
 import type { CheckReport, Setting } from '../../src/report/types.js';
 import { cleanupStaleLabs, Lab, LAB, REPO_ROOT } from '../lab/lab.js';
-import { lowerUserMtu, TUNNEL_MTU } from '../lab/networks.js';
+import { LAB6, lowerUserMtu, TUNNEL_MTU } from '../lab/networks.js';
 import { factsOf } from '../lab/report-files.js';
 import { applyState, runScenarioCheck, SCENARIOS, type Scenario } from '../lab/scenarios.js';
 import { EXPECTED } from './expected.js';
@@ -81,6 +81,20 @@ const EXTRA: Record<string, (r: CheckReport) => void> = {
       assert.equal(p.result.tlsHandshake!.serverBytes, 0);
     }
     assert.ok(r.probes.some((p) => p.purpose === 'network-smtp' && p.result.tlsHandshake?.completed), 'TLS to the local network works');
+  },
+  'ipv6-broken': (r) => {
+    const f = only(r, 'IPV6_PATH_BROKEN');
+    assert.match(f.summary, /^IPv6 to .*mail\.disney\.test.* gets no answer from here, while IPv4 works/);
+    assert.match(f.explanation, /the evidence cannot tell whether this network’s IPv6 or the server’s is broken/);
+    const p = r.probes.find((x) => x.id === 'incoming:imap.disney.test:993:auth')!;
+    assert.equal(p.result.target.family, 4, 'the session went over IPv4, as a Happy Eyeballs client’s would');
+    assert.deepEqual(
+      p.result.target.families?.map((a) => [a.family, a.address, a.outcome]),
+      [
+        [6, LAB6.provider, 'CONNECT_TIMEOUT'],
+        [4, LAB.provider, 'connected'],
+      ],
+    );
   },
 };
 

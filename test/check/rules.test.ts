@@ -49,6 +49,7 @@ describe('report rules on facts recorded from the lab', () => {
       'interceptionRule',
       'inspectionRule',
       'mtuRule',
+      'ipv6Rule',
       'tlsRule',
       'plaintextAuthRule',
       'disagreeRule',

@@ -3,7 +3,7 @@
  * machine (inside its namespace) and tear everything down. Run as root: `npx tsx test/lab/demo.ts`
  * (scripts/demo.sh does that). `--json` prints the JSON report instead; `--submission` gives the provider
  * authenticated submission on 587/465; `--block25` makes the ISP drop its customers' port 25, `--reject25` reset
- * it; `--no-controls` asks no control endpoint; `--network web-only|intercept25|inspect25|mtu-blackhole` builds
+ * it; `--no-controls` asks no control endpoint; `--network web-only|intercept25|inspect25|mtu-blackhole|ipv6-broken` builds
  * one of issue 10's networks (test/lab/networks.ts).
  */
 import { cleanupStaleLabs, Lab, LAB } from './lab.js';
@@ -15,7 +15,7 @@ const submission = argv.includes('--submission');
 const block25 = argv.includes('--block25');
 const reject25 = argv.includes('--reject25');
 const noControls = argv.includes('--no-controls');
-const NETWORKS: readonly NetworkSituation[] = ['normal', 'web-only', 'intercept25', 'inspect25', 'mtu-blackhole'];
+const NETWORKS: readonly NetworkSituation[] = ['normal', 'web-only', 'intercept25', 'inspect25', 'mtu-blackhole', 'ipv6-broken'];
 const networkArg = argv.includes('--network') ? argv[argv.indexOf('--network') + 1] : 'normal';
 if (!NETWORKS.includes(networkArg as NetworkSituation)) {
   process.stderr.write(`demo: --network takes one of ${NETWORKS.join(', ')}\n`);
@@ -28,6 +28,7 @@ const NETWORK_TEXT: Record<NetworkSituation, string> = {
   intercept25: 'the network redirects every outgoing port-25 connection to its own relay (DNAT)',
   inspect25: 'an SMTP inspection fixup on port 25 masks the greeting and strips STARTTLS',
   'mtu-blackhole': 'a narrow link on the way, with ICMP "fragmentation needed" dropped (path-MTU black hole)',
+  'ipv6-broken': 'dual stack (2001:db8::/32 beside IPv4), and the router drops every IPv6 packet',
 };
 
 let lab: Lab | undefined;

@@ -12,6 +12,9 @@
  *   the ICMP "fragmentation needed" (type 3 code 4) it would send, and the user's machine does no MTU probing
  *   (net.ipv4.tcp_mtu_probing=0): full-size packets from outside vanish, the router's own servers still fit.
  *
+ * - `ipv6-broken`: a dual-stack network whose IPv6 path is dead; the user, the router and the provider get
+ *   2001:db8:: addresses, the provider's names AAAA records, and the router drops every forwarded IPv6 packet.
+ *
  * A situation lives in its own nftables table (`inet mdnet`), apart from Lab.setFirewall's, and
  * {@link setNetwork}('normal') undoes it. The lab stops the proxy with everything else it spawned.
  */
@@ -20,7 +23,19 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { LAB, REPO_ROOT, type Lab } from './lab.js';
 
-export type NetworkSituation = 'normal' | 'web-only' | 'intercept25' | 'inspect25' | 'mtu-blackhole';
+export type NetworkSituation = 'normal' | 'web-only' | 'intercept25' | 'inspect25' | 'mtu-blackhole' | 'ipv6-broken';
+
+/**
+ * The dual-stack world of `ipv6-broken` (RFC 3849 documentation prefix 2001:db8::/32): the ISP's customer LAN,
+ * the provider's LAN, and the provider's names with AAAA records. The router forwards no IPv6 at all.
+ */
+export const LAB6 = {
+  ispRouter: '2001:db8:1::1',
+  user: '2001:db8:1::77',
+  providerRouter: '2001:db8:2::1',
+  provider: '2001:db8:2::10',
+  prefix: 64,
+} as const;
 
 /**
  * The MTU of the narrow link. Real links are 1492 (PPPoE) or 1400 and less (VPNs), and a real server's TLS flight
@@ -71,8 +86,34 @@ export async function setNetwork(lab: Lab, situation: NetworkSituation): Promise
     // The router's own "fragmentation needed" leaves through its output hook; a forwarded one through forward.
     const drop = 'icmp type destination-unreachable icmp code frag-needed drop';
     await nft(lab, `chain output {\n type filter hook output priority filter; policy accept;\n ${drop}\n }\n chain forward {\n type filter hook forward priority filter - 1; policy accept;\n ${drop}\n }`);
+  } else if (situation === 'ipv6-broken') {
+    await ipv6(lab, true);
+    await lab.setExtraZone(['mail', 'smtp', 'imap', 'pop'].map((h) => `${h}.disney.test AAAA ${LAB6.provider}`).join('\n') + '\n');
+    await nft(lab, `chain forward {\n type filter hook forward priority filter - 1; policy accept;\n meta nfproto ipv6 drop\n }`);
   }
   state.situation = situation;
+}
+
+/** Turn IPv6 on (addresses, routes, forwarding) or off again in the user's, the router's and the provider's namespaces. */
+async function ipv6(lab: Lab, on: boolean): Promise<void> {
+  const flag = on ? '0' : '1';
+  const hosts: Array<[string, string[]]> = [
+    ['user', ['eth0']],
+    ['provider', ['eth0']],
+    ['isp', ['br-isp', 'br-provider']],
+  ];
+  for (const [role, devs] of hosts) {
+    await sh(lab, role, ['sysctl', '-qw', `net.ipv6.conf.all.disable_ipv6=${flag}`, ...devs.map((d) => `net.ipv6.conf.${d}.disable_ipv6=${flag}`)]);
+  }
+  if (!on) return;
+  await sh(lab, 'isp', ['sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1']);
+  // nodad: the addresses are usable at once (no duplicate address detection wait).
+  await sh(lab, 'isp', ['ip', '-6', 'addr', 'add', `${LAB6.ispRouter}/${LAB6.prefix}`, 'dev', 'br-isp', 'nodad']);
+  await sh(lab, 'isp', ['ip', '-6', 'addr', 'add', `${LAB6.providerRouter}/${LAB6.prefix}`, 'dev', 'br-provider', 'nodad']);
+  await sh(lab, 'user', ['ip', '-6', 'addr', 'add', `${LAB6.user}/${LAB6.prefix}`, 'dev', 'eth0', 'nodad']);
+  await sh(lab, 'user', ['ip', '-6', 'route', 'replace', 'default', 'via', LAB6.ispRouter, 'dev', 'eth0']);
+  await sh(lab, 'provider', ['ip', '-6', 'addr', 'add', `${LAB6.provider}/${LAB6.prefix}`, 'dev', 'eth0', 'nodad']);
+  await sh(lab, 'provider', ['ip', '-6', 'route', 'replace', 'default', 'via', LAB6.providerRouter, 'dev', 'eth0']);
 }
 
 async function undo(lab: Lab, state: NetworkState): Promise<void> {
@@ -82,6 +123,10 @@ async function undo(lab: Lab, state: NetworkState): Promise<void> {
     await sh(lab, 'isp', ['ip', 'link', 'set', 'br-isp', 'mtu', String(ETHERNET_MTU)]);
     await sh(lab, 'isp', ['ip', 'link', 'set', 'v-user', 'mtu', String(ETHERNET_MTU)]);
     await sh(lab, 'user', ['ip', 'link', 'set', 'eth0', 'mtu', String(ETHERNET_MTU)]);
+  }
+  if (state.situation === 'ipv6-broken') {
+    await lab.setExtraZone('');
+    await ipv6(lab, false); // disabling IPv6 on an interface removes its addresses and routes
   }
   if (state.proxy) {
     state.proxy.stdin?.end();

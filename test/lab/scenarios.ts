@@ -130,6 +130,13 @@ export const SCENARIOS: readonly Scenario[] = [
     check: {},
     networkTier: true,
   },
+  {
+    id: 'ipv6-broken',
+    title: 'a dual-stack network whose IPv6 path is dropped (2001:db8::/32): IPv4 works, IPv6 gets no answer',
+    state: { ...SUBMISSION, network: 'ipv6-broken' },
+    check: {},
+    networkTier: true,
+  },
 ];
 
 /** Bring the lab to a state, restarting or reconfiguring only what differs from the current one. */
