@@ -20,8 +20,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { LAB, REPO_ROOT, type Lab } from './lab.js';
+import { Lines } from './wait.js';
 
 export type NetworkSituation = 'normal' | 'web-only' | 'intercept25' | 'inspect25' | 'mtu-blackhole' | 'ipv6-broken';
 
@@ -161,14 +161,9 @@ async function startProxy(lab: Lab): Promise<ChildProcess> {
   ]);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2_000)));
-  const first = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`inspect proxy: not ready after ${PROXY_START_TIMEOUT_MS} ms\n${stderr}`)), PROXY_START_TIMEOUT_MS);
-    child.once('exit', (code) => reject(new Error(`inspect proxy exited (${code})\n${stderr}`)));
-    createInterface({ input: child.stdout! }).once('line', (line) => {
-      clearTimeout(timer);
-      resolve(line);
-    });
-  });
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`inspect proxy exited (${code})\n${stderr}`))));
+  exited.catch(() => undefined);
+  const first = await Promise.race([new Lines(child).wait('the inspect proxy', () => true, PROXY_START_TIMEOUT_MS), exited]);
   if (!first.startsWith('ready')) throw new Error(`inspect proxy: ${first}\n${stderr}`);
   return child;
 }
