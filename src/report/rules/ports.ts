@@ -40,48 +40,21 @@ export const portsRule: Rule = (facts) => {
 
 function portFinding(facts: CheckFacts, list: DeadEndpoint[]): Finding {
   const { code, port, filtered, control } = list[0]!;
-  const hosts = list.map((d) => d.host).join(', ');
+  const hosts = list.map((d) => d.host);
   const probeIds = list.flatMap((d) => d.probes.map((p) => p.id));
   const evidence = [...list.flatMap((d) => evidenceOf(d.probes[0]!, 1)), ...controlEvidence(facts, port)];
-  const upNote = serversUpNote(facts, list);
-  if (code === 'PORT_BLOCKED_BY_NETWORK') {
-    return {
-      code,
-      severity: 'warning',
-      summary: `This network blocks port ${port} (${hosts} and the control endpoints on ${port} all fail)`,
-      explanation: `Connections to port ${port} ${filtered ? 'get no answer at all' : 'are reset'}, not only to ${hosts} but also to independent control servers, while other ports work. The network you are on (or its firewall) blocks outgoing port ${port}.${upNote}${port === 25 ? ' Many ISPs block port 25 for their customers to stop spam; port 587 or 465 with a password is the way to send.' : ''}`,
-      evidence,
-      fix: port === 25 ? 'Use submission on port 587 (STARTTLS) or 465 (TLS) with your password, or the network’s own SMTP server.' : `Use another port, or another network; ask the network’s administrator to allow port ${port}.`,
-      probes: probeIds,
-    };
-  }
-  if (code === 'PORT_FILTERED') {
-    return {
-      code,
-      severity: 'warning',
-      summary: `Port ${port} of ${hosts} does not answer (packets dropped)`,
-      explanation: `Connection attempts got no answer at all: a firewall drops them${control === 'open' ? `, on the server’s side (control servers on port ${port} answer from here, so this network lets the port through)` : `, on the server’s side or on the way (no control endpoint on port ${port} could tell which)`}.${upNote}`,
-      evidence,
-      probes: probeIds,
-    };
-  }
-  return {
-    code,
-    severity: 'info',
-    summary: `Port ${port} of ${hosts} refuses connections: no service there`,
-    explanation: `The server answered with a reset on port ${port}: nothing listens there (or the server’s firewall rejects it). It is not this network: ${control === 'open' ? `control servers on port ${port} answer from here.` : 'resets come from the destination side.'}${upNote}`,
-    evidence,
-    probes: probeIds,
-  };
+  const up = serversUp(facts, list);
+  const params = { port, hosts, filtered: filtered ? 'yes' : 'no', control, up, upCount: up.length };
+  const severity = code === 'PORT_CLOSED' ? 'info' : 'warning';
+  return { code, severity, params, evidence, probes: probeIds };
 }
 
-/** " Other ports of X answer from here (…), so the server itself is up." for the hosts where that is so. */
-function serversUpNote(facts: CheckFacts, list: DeadEndpoint[]): string {
-  const notes = list
+/** "X (25, 110)" for each host whose other ports answer from here: the server itself is up. */
+function serversUp(facts: CheckFacts, list: DeadEndpoint[]): string[] {
+  return list
     .map((d) => ({ host: d.host, open: openPortsOf(facts, d.host, d.port) }))
     .filter((x) => x.open.length > 0)
     .map((x) => `${x.host} (${x.open.join(', ')})`);
-  return notes.length ? ` Other ports answer from here on ${notes.join(', ')}, so the server${notes.length > 1 ? 's are' : ' is'} up.` : '';
 }
 
 /** A server none of whose ports answers, while the network works: the server (or its address) is the problem. */
@@ -94,8 +67,7 @@ function unreachableServers(facts: CheckFacts, probes: CheckProbe[]): Finding[] 
     out.push({
       code: 'SERVER_UNREACHABLE',
       severity: 'warning',
-      summary: `${host} does not answer on any port from here`,
-      explanation: `Every port tried on ${host} (${[...new Set(mine.map((p) => p.port))].join(', ')}) failed, while other servers answer from this network. The server is down, or its address in DNS is wrong.`,
+      params: { host, ports: [...new Set(mine.map((p) => String(p.port)))] },
       evidence: mine.slice(0, 3).flatMap((p) => evidenceOf(p, 1)),
       probes: mine.map((p) => p.id),
     });
