@@ -3,6 +3,7 @@
  * I/O, no clock. Tested from JSON fixtures (test/report/*.test.ts).
  */
 import { FINDING_CODES } from '../lib/codes.js';
+import { configuredVerdicts } from './configured.js';
 import { recommend } from './recommend.js';
 import { authRule } from './rules/auth.js';
 import { authOutcomeRule } from './rules/auth-outcome.js';
@@ -57,12 +58,14 @@ export function buildReport(facts: CheckFacts): CheckReport {
     .filter((p) => p.purpose === 'incoming' || p.purpose === 'outgoing')
     .filter((p, i, all) => all.findIndex((q) => q.host === p.host && q.port === p.port) === i)
     .map((p) => ({ role: p.role === 'tcp' ? ('smtp' as const) : p.role, host: p.host, port: p.port, security: p.security, sources: p.sources }));
+  const configured = configuredVerdicts(facts, recommendation);
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     ...facts,
     servers,
     findings,
     recommendation,
+    ...(configured ? { configured } : {}),
     status: {
       sending: verdict(recommendation.outgoing),
       receiving: verdict(recommendation.incoming),
@@ -79,6 +82,8 @@ function verdict(s: Setting | undefined): 'works' | 'fails' | 'unverified' {
 export function reportExitCode(report: CheckReport): 0 | 1 {
   const { sending, receiving } = report.status;
   if (sending === 'fails' || receiving === 'fails') return 1;
+  // The user's own settings (--thunderbird-profile) that do not work from here are a problem to fix.
+  if (report.configured?.some((c) => c.works === 'no')) return 1;
   return report.findings.some((f) => f.severity === 'error') ? 1 : 0;
 }
 

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_RELAY_RECIPIENT } from '../../src/check/defaults.js';
 import type { ProbeResult } from '../../src/lib/types.js';
+import { translator } from '../../src/i18n/index.js';
 import { buildReport } from '../../src/report/index.js';
 import { plainColors, renderReport } from '../../src/report/render-text.js';
 import type { CheckReport, Setting } from '../../src/report/types.js';
@@ -33,10 +34,11 @@ const PROBE_PROTOCOL: Record<Setting['role'], { tls: string; plain: string }> = 
 /** Sentences issue 10 found in reports that the evidence never supports. */
 const FALSE_SENTENCES = [/It is not this network: resets come from the destination side/, /the server is down or its address in DNS is wrong/];
 
-function only(report: CheckReport, code: string): CheckReport['findings'][number] {
+/** The finding of a code, with its English sentences (the catalogue's, as the report shows them). */
+function only(report: CheckReport, code: string): CheckReport['findings'][number] & { summary: string; explanation: string; fix?: string } {
   const found = report.findings.filter((f) => f.code === code);
   assert.equal(found.length, 1, `one ${code} finding expected, got ${found.length}`);
-  return found[0]!;
+  return { ...found[0]!, ...translator('en').finding(found[0]!) };
 }
 
 /** What each situation must also show, beyond codes and settings. */
@@ -57,7 +59,7 @@ const EXTRA: Record<string, (r: CheckReport) => void> = {
   },
   intercept25: (r) => {
     const f = only(r, 'PORT_INTERCEPTED_BY_NETWORK');
-    assert.match(f.summary, /smtp\.isp\.test \(this network’s own server\) answers in place of smtp\.disney\.test, mail\.disney\.test/);
+    assert.match(f.summary, /smtp\.isp\.test \(this network’s own server\) answers in place of smtp\.disney\.test and mail\.disney\.test/);
     assert.match(f.explanation, /independent control server on port 25 \(192\.0\.2\.25\) greets with the same name/);
     assert.ok(!r.findings.some((x) => x.code === 'TLS_CERT_HOSTNAME_MISMATCH'), 'no certificate mismatch for what interception explains');
     for (const id of ['outgoing:mail.disney.test:25', 'control:192.0.2.25:25']) {
@@ -154,7 +156,10 @@ describe('issue 10: what the network does to mail, diagnosed by the built CLI in
       assert.equal(report.recommendation.hybrid, expected.hybrid);
       assert.deepEqual(settingOf(report.recommendation.incoming), expected.incoming);
       assert.deepEqual(settingOf(report.recommendation.outgoing), expected.outgoing);
-      for (const f of report.findings) for (const wrong of FALSE_SENTENCES) assert.doesNotMatch(`${f.summary} ${f.explanation}`, wrong, f.code);
+      for (const f of report.findings) {
+        const { summary, explanation } = translator('en').finding(f);
+        for (const wrong of FALSE_SENTENCES) assert.doesNotMatch(`${summary} ${explanation}`, wrong, f.code);
+      }
       EXTRA[s.id]?.(report);
       assert.deepEqual(buildReport(factsOf(report)), report);
       matchSnapshot(s.id, normaliseReportText(renderReport(report, plainColors, { stable: true })));
@@ -169,7 +174,7 @@ describe('issue 10: what the network does to mail, diagnosed by the built CLI in
 
   it('the black hole’s fix works: with the interface MTU lowered, TLS to the provider goes through from the same machine', async () => {
     await applyState(lab, SCENARIOS.find((s) => s.id === 'mtu-blackhole')!.state);
-    const imaps: Setting = { role: 'imap', host: 'imap.disney.test', port: 993, security: 'tls', auth: 'password', verified: false, reason: 'the fix of PATH_MTU_BLACKHOLE' };
+    const imaps: Setting = { role: 'imap', host: 'imap.disney.test', port: 993, security: 'tls', auth: 'password', verified: false, reason: { msg: 'reason.loggedIn' } };
     const before = await lab.runCli(['probe', 'imaps', 'imap.disney.test:993', '--ca', lab.caFile, '--json'], { command: BUILT });
     assert.equal((JSON.parse(before.stdout) as ProbeResult).error?.code, 'TLS_HANDSHAKE_STALLED', 'the black hole is there before the fix');
     await lowerUserMtu(lab, TUNNEL_MTU);

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { LANGS, translator } from '../../src/i18n/index.js';
 import { FINDING_CODES } from '../../src/lib/codes.js';
 import { buildReport, recommend, reportExitCode, RULES } from '../../src/report/index.js';
 import type { CheckFacts, CheckReport } from '../../src/report/types.js';
@@ -84,7 +85,7 @@ describe('report rules on facts recorded from the lab', () => {
         assert.equal(reportExitCode(report), expected.exitCode);
         for (const f of report.findings) {
           assert.ok(Object.hasOwn(FINDING_CODES, f.code), f.code);
-          assert.ok(f.summary && f.explanation, `${f.code} has a summary and an explanation`);
+          for (const lang of LANGS) assert.ok(translator(lang).finding(f).summary && translator(lang).finding(f).explanation, `${f.code} has a summary and an explanation in ${lang}`);
           for (const id of f.probes) assert.ok(facts.probes.some((p) => p.id === id), `${f.code} cites probe ${id}, which is not in the facts`);
         }
         const ids = new Set(facts.probes.map((p) => p.id));

@@ -688,18 +688,19 @@ export class Lab {
    * Run the CLI (from the sources, test/lab/cli.ts) in the user's namespace. The password goes in
    * MAILDOCTOR_PASSWORD, never on the command line.
    */
-  runCli(args: string[], options: { password?: string; timeoutMs?: number; command?: string[] } = {}): Promise<ExecResult> {
-    const env = labEnv(options.password !== undefined ? { MAILDOCTOR_PASSWORD: options.password } : {});
+  runCli(args: string[], options: { password?: string; timeoutMs?: number; command?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<ExecResult> {
+    const env = labEnv({ ...options.env, ...(options.password !== undefined ? { MAILDOCTOR_PASSWORD: options.password } : {}) });
     const command = options.command ?? [process.execPath, '--import', 'tsx', join(LAB_DIR, 'cli.ts')];
     return this.exec('user', [...command, ...args], { env, timeoutMs: options.timeoutMs ?? EXEC_TIMEOUT_MS });
   }
 
   /** `maildoctor check` in the user's namespace with {@link checkArgs}; logs in with the lab's password unless told otherwise. */
-  runCheck(options: CheckArgsOptions & { password?: string; command?: string[] } = {}): Promise<ExecResult> {
+  runCheck(options: CheckArgsOptions & { password?: string; command?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<ExecResult> {
     const login = options.login ?? true;
     return this.runCli(this.checkArgs(options), {
       ...(login ? { password: options.password ?? this.password } : {}),
       ...(options.command ? { command: options.command } : {}),
+      ...(options.env ? { env: options.env } : {}),
     });
   }
 
