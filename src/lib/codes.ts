@@ -35,6 +35,8 @@ export const ERROR_CODES = {
   STARTTLS_UNAVAILABLE: 'the server does not offer STARTTLS/STLS, and it was required',
   STARTTLS_REFUSED: 'the server advertised STARTTLS/STLS but refused the command',
   STARTTLS_PLAINTEXT_INJECTION: 'plaintext bytes arrived after the STARTTLS reply and before the handshake (RFC 3207 §6)',
+  // Issue 9.
+  STARTTLS_BROKEN: 'the server accepted STARTTLS, then went on in plaintext or hung up instead of a TLS handshake',
 
   // Line protocol.
   GREETING_TIMEOUT: 'the server accepted the connection but sent no complete greeting in time',
@@ -107,6 +109,8 @@ export const FINDING_CODES = {
   CONFIG_SOURCES_DISAGREE: 'the configuration sources name different servers or security',
   SERVER_UNREACHABLE: 'the server does not answer on any port from here',
   STARTTLS_PLAINTEXT_INJECTION: 'the server (or something on the path) injected plaintext into the STARTTLS upgrade',
+  // Issue 9.
+  STARTTLS_BROKEN: 'the server says yes to STARTTLS but then does not speak TLS: encryption on this port does not work',
   SPF_HYBRID_FAIL: 'mail sent through the hybrid server is likely to fail SPF/DMARC at recipients',
   HYBRID_RECOMMENDED: 'send through the network provider’s server, receive from the mailbox provider',
   NOTHING_WORKS: 'no way to send or receive was verified from this network',

@@ -143,7 +143,15 @@ export class ProbeContext {
    */
   async startTls(phase: string): Promise<LineSession> {
     const session = this.#requireSession();
-    const { socket, leftover } = session.detachForUpgrade();
+    const { socket, leftover, broken } = session.detachForUpgrade();
+    if (broken) {
+      // The server said yes to STARTTLS and then did not do TLS: a broken STARTTLS, not a wrong TLS mode
+      // (whose advice, "set SSL/TLS", would send the user to the wrong fix).
+      socket.destroy();
+      const why = broken === 'closed' ? 'closed the connection' : `went on in plaintext (${broken.code}: ${broken.message})`;
+      this.transcript.note(`the server accepted STARTTLS, then ${why}`);
+      throw new MaildoctorError('STARTTLS_BROKEN', 'tls', `The server accepted STARTTLS, then ${why} instead of a TLS handshake`);
+    }
     if (leftover.length > 0) {
       this.result.warnings.push({
         code: 'STARTTLS_PLAINTEXT_INJECTION',
@@ -152,7 +160,10 @@ export class ProbeContext {
       });
       this.transcript.note(`discarded ${leftover.length} plaintext bytes received after the STARTTLS reply`);
     }
-    const upgraded = await this.#handshake(socket, 'starttls', leftover.length);
+    const received = socket.bytesRead;
+    const upgraded = await this.#handshake(socket, 'starttls', leftover.length).catch((err: unknown) => {
+      throw brokenStartTls(err, socket.bytesRead === received);
+    });
     session.attachUpgraded(upgraded);
     this.result.capabilitiesBeforeTls = this.result.capabilities;
     this.result.capabilities = [];
@@ -323,6 +334,23 @@ export async function runProbe(
   }
   // The catch-all behind the line boundary: IMAP literals folded into replies, anything a script copied.
   return ctx.redactor.size > 0 ? ctx.redactor.redactValue(result) : result;
+}
+
+/**
+ * A handshake after a yes to STARTTLS that met plaintext (OpenSSL's "wrong version number") or a hang-up
+ * before any TLS byte came back is STARTTLS_BROKEN; other handshake failures (an alert, a bad certificate)
+ * stay what they are.
+ */
+function brokenStartTls(err: unknown, nothingReceived: boolean): unknown {
+  if (!(err instanceof MaildoctorError)) return err;
+  if (err.code === 'TLS_MODE_MISMATCH') {
+    return new MaildoctorError('STARTTLS_BROKEN', 'tls', 'The server accepted STARTTLS, then answered the TLS handshake in plaintext', undefined, { cause: err });
+  }
+  const errno = (err.cause as NodeJS.ErrnoException | undefined)?.code;
+  if (err.code === 'TLS_HANDSHAKE_FAILED' && nothingReceived && (errno === 'ECONNRESET' || errno === 'EPIPE')) {
+    return new MaildoctorError('STARTTLS_BROKEN', 'tls', 'The server accepted STARTTLS, then closed the connection without a TLS handshake', undefined, { cause: err });
+  }
+  return err;
 }
 
 function internal(err: unknown): MaildoctorError {

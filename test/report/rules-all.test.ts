@@ -94,6 +94,7 @@ const EXPECTED: Record<string, DerivedExpected> = {
     ]);
   }),
   'starttls-unavailable': seedWith('tlsRule', times(2, 'STARTTLS_UNAVAILABLE:warning'), 1),
+  'starttls-broken': seedWith('tlsRule', times(2, 'STARTTLS_BROKEN:warning'), 1),
   'starttls-injection': seedWith('tlsRule', times(2, 'STARTTLS_PLAINTEXT_INJECTION:warning'), 2, (r) => {
     // The proof is the discarded plaintext, not the relay refusal the session later ended with.
     for (const f of only(r, 'STARTTLS_PLAINTEXT_INJECTION')) {

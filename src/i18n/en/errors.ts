@@ -21,6 +21,7 @@ export const EN_ERRORS: Record<ErrorCode, string> = {
   TLS_CERT_SELF_SIGNED: 'self-signed certificate',
   TLS_CERT_HOSTNAME_MISMATCH: 'certificate for another name',
   STARTTLS_UNAVAILABLE: 'no STARTTLS (no encryption)',
+  STARTTLS_BROKEN: 'STARTTLS accepted, then no TLS',
   STARTTLS_REFUSED: 'STARTTLS refused',
   STARTTLS_PLAINTEXT_INJECTION: 'plaintext injected into STARTTLS',
   GREETING_TIMEOUT: 'no greeting',

@@ -56,6 +56,11 @@ export const EN_FINDINGS: Record<FindingCode, FindingMessages> = {
     explanation: 'The port was tried with {expected, select, tls {implicit TLS, but the server answered in plaintext} other {a plaintext greeting expected, but the server waits for a TLS handshake}}. A mail client set the wrong way hangs or fails with an obscure error.',
     fix: '{expected, select, tls {Set the connection security to STARTTLS for this port.} other {Set the connection security to SSL/TLS for this port.}}',
   },
+  STARTTLS_BROKEN: {
+    summary: 'STARTTLS on {endpoint} is broken',
+    explanation: 'The server answers yes to STARTTLS, then does not start TLS (it goes on in plaintext or hangs up). A mail client set to STARTTLS fails here; switching it to SSL/TLS on this port would not help either: the server, or a device on the path that rewrites the session, is at fault.',
+    fix: 'Use another port (465 with SSL/TLS, or 587 from another network) and tell the provider.',
+  },
   STARTTLS_UNAVAILABLE: {
     summary: '{endpoint} offers no encryption',
     explanation: 'The server does not offer STARTTLS on this port: everything, including your password, would travel unencrypted.',

@@ -21,6 +21,7 @@ export const IT_ERRORS: Record<ErrorCode, string> = {
   TLS_CERT_SELF_SIGNED: 'certificato autofirmato',
   TLS_CERT_HOSTNAME_MISMATCH: 'certificato intestato a un altro nome',
   STARTTLS_UNAVAILABLE: 'niente STARTTLS (nessuna cifratura)',
+  STARTTLS_BROKEN: 'STARTTLS accettato, poi niente TLS',
   STARTTLS_REFUSED: 'STARTTLS rifiutato',
   STARTTLS_PLAINTEXT_INJECTION: 'testo in chiaro inserito nel STARTTLS',
   GREETING_TIMEOUT: 'nessun saluto dal server',

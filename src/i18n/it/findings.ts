@@ -56,6 +56,11 @@ export const IT_FINDINGS: Record<FindingCode, FindingMessages> = {
     explanation: 'La porta è stata provata {expected, select, tls {con SSL/TLS, ma il server ha risposto in chiaro} other {aspettando un saluto in chiaro, ma il server aspetta una negoziazione TLS}}. Un programma di posta impostato nel modo sbagliato resta bloccato o dà un errore incomprensibile.',
     fix: '{expected, select, tls {Per questa porta imposta la sicurezza della connessione su STARTTLS.} other {Per questa porta imposta la sicurezza della connessione su SSL/TLS.}}',
   },
+  STARTTLS_BROKEN: {
+    summary: 'STARTTLS su {endpoint} non funziona',
+    explanation: 'Il server accetta STARTTLS, poi non avvia TLS (continua in chiaro o chiude la connessione). Un programma di posta impostato su STARTTLS qui fallisce; passare a SSL/TLS su questa porta non aiuterebbe: la colpa è del server o di un apparato sul percorso che riscrive la sessione.',
+    fix: 'Usa un’altra porta (465 con SSL/TLS, o 587 da un’altra rete) e avvisa il gestore.',
+  },
   STARTTLS_UNAVAILABLE: {
     summary: '{endpoint} non offre la cifratura',
     explanation: 'Su questa porta il server non offre STARTTLS: tutto, compresa la tua password, viaggerebbe in chiaro.',

@@ -33,6 +33,8 @@ export const tlsRule: Rule = (facts) => {
       add('TLS_CERT_HOSTNAME_MISMATCH', 'error', { altName: cert?.subjectAltNames[0]?.replace(/^DNS:/, '') ?? 'none' });
     } else if (failedWith(p, 'TLS_CERT_UNTRUSTED', 'TLS_CERT_SELF_SIGNED')) {
       add('TLS_CERT_UNTRUSTED', 'error', { trustError: p.result.tls?.trustError ?? '?' });
+    } else if (failedWith(p, 'STARTTLS_BROKEN')) {
+      add('STARTTLS_BROKEN', 'warning');
     } else if (failedWith(p, 'TLS_MODE_MISMATCH')) {
       add('TLS_MODE_MISMATCH', 'warning', { expected: p.security === 'tls' ? 'tls' : 'plain' });
     } else if (failedWith(p, 'STARTTLS_UNAVAILABLE') || group.some((x) => x.result.ok && x.security !== 'plain' && x.result.security === 'plain')) {
