@@ -1,6 +1,7 @@
 /**
- * The seed story, live: build the lab (test/lab/lab.ts), run `maildoctor check pippo@disney.test` on the user's
- * machine (inside its namespace) and tear everything down. Run as root: `npx tsx test/lab/demo.ts`
+ * The seed story, live: build the lab (test/lab/lab.ts), run the built `maildoctor check pippo@disney.test` on
+ * the user's machine (inside its namespace), with the default command line (only the lab's CA added) and a
+ * resolver that refuses names outside the lab, and tear everything down. Run as root: `npx tsx test/lab/demo.ts`
  * (scripts/demo.sh does that). `--json` prints the JSON report instead; `--submission` gives the provider
  * authenticated submission on 587/465; `--block25` makes the ISP drop its customers' port 25, `--reject25` reset
  * it; `--no-controls` asks no control endpoint; `--network web-only|intercept25|inspect25|mtu-blackhole|ipv6-broken` builds
@@ -49,11 +50,12 @@ async function main(): Promise<number> {
   if (stale.length) process.stderr.write(`demo: removed a stale lab: ${stale.join(', ')}\n`);
   process.stderr.write('demo: building the lab (network namespaces, Postfix, Dovecot, DNS)…\n');
   const t0 = performance.now();
-  lab = await Lab.start({ provider: { submission } });
+  // A closed network: the lab's resolver refuses every name outside the lab, as nothing can leave it.
+  lab = await Lab.start({ provider: { submission }, outsideZones: 'refused' });
   if (block25) await lab.setFirewall('drop');
   else if (reject25) await lab.setFirewall('reject');
   await setNetwork(lab, network);
-  const checkArgs = lab.checkArgs({ json, ...(noControls ? { extra: ['--no-controls'] } : {}) });
+  const checkArgs = lab.checkArgs({ json, defaults: true, ...(noControls ? { extra: ['--no-controls'] } : {}) });
   process.stderr.write(
     [
       `demo: lab ${lab.id} ready in ${((performance.now() - t0) / 1000).toFixed(1)} s:`,
@@ -68,7 +70,8 @@ async function main(): Promise<number> {
   );
   // The caller's environment (colours on a terminal), with the password where the CLI reads it.
   const env: NodeJS.ProcessEnv = { ...process.env, MAILDOCTOR_PASSWORD: lab.password };
-  const child = lab.spawn('user', [process.execPath, '--import', 'tsx', 'test/lab/cli.ts', ...checkArgs], {
+  // The built command, as installed: `npm ci` built dist/.
+  const child = lab.spawn('user', [process.execPath, 'bin/maildoctor.js', ...checkArgs], {
     env,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
