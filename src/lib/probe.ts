@@ -9,7 +9,7 @@ import { LineSession } from './session.js';
 import { upgradeToTls } from './tls.js';
 import { Redactor } from './redact.js';
 import { REDACTED, Transcript } from './transcript.js';
-import type { Credentials, FamilyAttempt, PhaseTimeouts, ProbeOptions, ProbeResult, ProbeTarget, Protocol } from './types.js';
+import type { Credentials, FamilyAttempt, PhaseTimeouts, ProbeOptions, ProbeRecord, ProbeResult, ProbeTarget, Protocol } from './types.js';
 
 /** Whole-probe deadline: a probe that needs longer than this is reporting a problem, not waiting for one. */
 export const PROBE_TIMEOUT_MS = 20_000;
@@ -83,7 +83,7 @@ export class ProbeContext {
   families?: Promise<FamilyAttempt[]>;
 
   constructor(
-    readonly result: ProbeResult,
+    readonly result: ProbeRecord,
     readonly options: Partial<ProbeOptions>,
   ) {
     this.deadline = new Deadline(options.timeoutMs ?? PROBE_TIMEOUT_MS, options.signal);
@@ -302,7 +302,7 @@ export async function runProbe(
   const port = validateTarget(protocol, target);
   assertSendableCredentials(options?.credentials);
   const implicit = protocol === 'smtps' || protocol === 'pop3s' || protocol === 'imaps';
-  const result: ProbeResult = {
+  const result: ProbeRecord = {
     protocol,
     target: { host: target.host, port },
     ok: false,
@@ -333,7 +333,9 @@ export async function runProbe(
     result.durationMs = Math.round(ctx.deadline.elapsed() * 100) / 100;
   }
   // The catch-all behind the line boundary: IMAP literals folded into replies, anything a script copied.
-  return ctx.redactor.size > 0 ? ctx.redactor.redactValue(result) : result;
+  // `ok` and `error` were set together above: ok with no error, or not ok with one.
+  const done = result as ProbeResult;
+  return ctx.redactor.size > 0 ? ctx.redactor.redactValue(done) : done;
 }
 
 /**

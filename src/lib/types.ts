@@ -209,7 +209,11 @@ export interface MailboxOutcome {
   octets?: number;
 }
 
-export interface ProbeResult {
+/**
+ * A probe's record while it runs (`runProbe` fills it in); callers get it as a `ProbeResult`, whose `ok`
+ * says whether `error` is there.
+ */
+export interface ProbeRecord {
   protocol: Protocol;
   target: {
     host: string;
@@ -256,5 +260,11 @@ export interface ProbeResult {
   skipped: Array<{ step: string; reason: string }>;
   transcript: TranscriptEntry[];
 }
+
+/**
+ * What every probe resolves with, discriminated by `ok`: `if (!r.ok) r.error.code` type-checks, and a
+ * successful result has no error.
+ */
+export type ProbeResult = Omit<ProbeRecord, 'ok' | 'error'> & ({ ok: true; error?: undefined } | { ok: false; error: ProbeError });
 
 export type Probe = (target: ProbeTarget, options?: Partial<ProbeOptions>) => Promise<ProbeResult>;
