@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian/Ubuntu machine to run maildoctor and its tests: the Debian packages the real-server
 # tests start (Postfix, Dovecot), the tools the namespace tests use (iproute2, nftables), nmap for the
-# benchmark, Prometheus for the agent's scrape test; then the npm dependencies (npm ci also builds dist/).
+# benchmark, Prometheus for the agent's scrape test, Chromium for the HTML report test (run headless); then the
+# npm dependencies (npm ci also builds dist/).
 # Idempotent: packages already installed are not fetched again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(postfix dovecot-core dovecot-imapd dovecot-pop3d openssl ca-certificates iproute2 nftables nmap prometheus libnotify-bin procps)
+PACKAGES=(postfix dovecot-core dovecot-imapd dovecot-pop3d openssl ca-certificates iproute2 nftables nmap prometheus libnotify-bin procps chromium)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then

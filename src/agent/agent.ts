@@ -77,6 +77,9 @@ export interface AgentEventMap {
   'run-end': { id: number; reason: RunReason; aborted: boolean };
 }
 
+/** The event map as Node's typed EventEmitter takes it: each event's listener arguments. */
+export type AgentEvents = { [K in keyof AgentEventMap]: [AgentEventMap[K]] };
+
 export interface AgentHandle {
   readonly config: AgentConfig;
   readonly metrics: AgentMetrics;
@@ -88,7 +91,7 @@ export interface AgentHandle {
   /** The per-network memory as it is in the process. */
   readonly state: Readonly<AgentState>;
   readonly stateFile: string;
-  readonly events: EventEmitter;
+  readonly events: EventEmitter<AgentEvents>;
   /** Check every account now (what POST /-/check does). */
   checkNow(reason?: RunReason): void;
   /** Re-read the config (or take the one given), apply it and re-check: what SIGHUP does. Throws if refused. */
@@ -132,7 +135,7 @@ class Agent {
   readonly clock: Clock;
   readonly redactor = new Redactor();
   readonly metrics: AgentMetrics;
-  readonly events = new EventEmitter();
+  readonly events = new EventEmitter<AgentEvents>();
   logger: Logger;
   readonly #ownLogger: boolean;
   state: StateStore;

@@ -2,6 +2,7 @@
  * Pure functions of the agent: a check report boiled down to what is remembered per network and compared
  * between checks, the difference between two summaries, and the alert that difference makes. No I/O, no clock.
  */
+import { translator } from '../i18n/index.js';
 import type { CheckReport, Setting } from '../report/types.js';
 
 /** Why a round of checks ran. */
@@ -79,7 +80,7 @@ export function summarize(report: CheckReport, context: { fingerprint: string; r
     },
     status: { ...report.status },
     recommendation: { ...(incoming ? { incoming } : {}), ...(outgoing ? { outgoing } : {}), hybrid: report.recommendation.hybrid },
-    findings: report.findings.slice(0, MAX_SUMMARY_FINDINGS).map((f) => ({ code: f.code, severity: f.severity, summary: f.summary })),
+    findings: report.findings.slice(0, MAX_SUMMARY_FINDINGS).map((f) => ({ code: f.code, severity: f.severity, summary: translator('en').finding(f).summary })),
     probes: { total: report.probes.length, ok: report.probes.filter((p) => p.result.ok).length },
   };
 }

@@ -2,6 +2,7 @@
  * `check(address)`: discovery and network identity, then every candidate probed in parallel under one global
  * deadline and per-probe deadlines, with staggered starts; then the pure report builder.
  */
+import type { ConfiguredServer } from '../thunderbird/profile.js';
 import { setMaxListeners } from 'node:events';
 import type { LookupFunction } from 'node:net';
 import { parseAddress } from '../discovery/address.js';
@@ -24,7 +25,7 @@ import { gatherSpf } from './spf-facts.js';
 import type { CheckFacts, CheckProbe, CheckReport, ProbePurpose } from '../report/types.js';
 
 export * from './defaults.js';
-import { CHECK_CONNECT_TIMEOUT_MS, CHECK_PROBE_TIMEOUT_MS, CHECK_TIMEOUT_MS, DEFAULT_CONTROLS, DEFAULT_RELAY_RECIPIENT, MAX_CONCURRENT_PROBES, MAX_HOSTS_PER_ROLE, STAGGER_MS } from './defaults.js';
+import { CHECK_CONNECT_TIMEOUT_MS, CHECK_PROBE_TIMEOUT_MS, CHECK_TIMEOUT_MS, CONTROL_BANNER_WAIT_MS, DEFAULT_CONTROLS, PLAINTEXT_SMTP_PORTS, DEFAULT_RELAY_RECIPIENT, MAX_CONCURRENT_PROBES, MAX_HOSTS_PER_ROLE, STAGGER_MS } from './defaults.js';
 
 export interface CheckProgress {
   type: 'phase' | 'probe-start' | 'probe-done';
@@ -68,6 +69,8 @@ export interface CheckOptions {
   probeNetworkSmtp: boolean;
   /** DNS blocklist lookups of the public address (`--dnsbl`, `--no-dnsbl`). @default when a refusal suggests it */
   dnsbl: BlocklistOptions;
+  /** Servers the user's mail client is set up with (a Thunderbird profile): probed as configured, besides discovery. */
+  configured: ConfiguredServer[];
 }
 
 /** A probe before it runs: the report's CheckProbe without its result, plus how to run it. */
@@ -146,6 +149,7 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
       relayRecipient,
       ...(spfAnswers ? { spf: { answers: spfAnswers } } : {}),
       ...(blocklists ? { blocklists } : {}),
+      ...(options.configured ? { clientSettings: options.configured.filter((c) => c.addresses.includes(parsed.address)) } : {}),
     };
     return buildReport(facts);
   } catch (err) {
@@ -182,7 +186,7 @@ export function planProbes(
   const maxHosts = options.maxHostsPerRole ?? MAX_HOSTS_PER_ROLE;
   const creds = options.credentials;
   const plan: PlannedProbe[] = [];
-  const base = (purpose: ProbePurpose, c: ServerCandidate, withAuth: boolean, relayTest: boolean): PlannedProbe => {
+  const base = (purpose: ProbePurpose, c: Pick<ServerCandidate, 'role' | 'host' | 'port' | 'security' | 'username' | 'sources' | 'addresses'>, withAuth: boolean, relayTest: boolean): PlannedProbe => {
     const protocol = c.security === 'tls' ? ROLE_PROTOCOL[c.role].tls : ROLE_PROTOCOL[c.role].plain;
     // Port 25 is for server-to-server mail: STARTTLS is taken when offered, not demanded.
     const starttls = c.security === 'starttls' ? (c.role === 'smtp' && c.port === 25 ? 'optional' : 'required') : 'never';
@@ -202,7 +206,7 @@ export function planProbes(
       security: c.security,
       withAuth,
       relayTest,
-      sources: purpose === 'network-smtp' ? ['network'] : c.sources,
+      sources: purpose === 'network-smtp' ? ['network'] : purpose === 'configured' ? ['thunderbird'] : c.sources,
       options: probeOptions,
       server: c.addresses[0] ?? c.host,
     };
@@ -223,6 +227,11 @@ export function planProbes(
   if (options.probeNetworkSmtp ?? true) {
     for (const c of topHosts(networkSmtp).filter((x) => !mailboxSmtpHosts.has(x.host))) plan.push(base('network-smtp', c, false, true));
   }
+  // Exactly what the mail client has, with its own security and login (a password only where it uses one).
+  for (const c of (options.configured ?? []).filter((x) => x.addresses.includes(address))) {
+    const candidate = { ...c, sources: [], addresses: [] };
+    plan.push(base('configured', candidate, Boolean(creds) && c.auth === 'password', c.role === 'smtp'));
+  }
   for (const ctl of controls) {
     plan.push({
       id: `control:${ctl.host}:${ctl.port}`,
@@ -235,7 +244,7 @@ export function planProbes(
       withAuth: false,
       relayTest: false,
       sources: ['control'],
-      options: {},
+      options: PLAINTEXT_SMTP_PORTS.includes(ctl.port) ? { bannerWaitMs: CONTROL_BANNER_WAIT_MS } : {},
       server: ctl.host,
     });
   }

@@ -24,6 +24,14 @@ export const DEFAULT_RELAY_RECIPIENT = 'maildoctor-relay-test@example.net';
  */
 export const DEFAULT_CONTROLS = ['gmail-smtp-in.l.google.com:25', 'smtp.gmail.com:465', 'smtp.gmail.com:587', 'imap.gmail.com:993'];
 
+/**
+ * A control on a plaintext SMTP port (25, 587) is given this long to greet after the connect (nothing is sent):
+ * the name it greets with tells whether this network answers in its place (interception).
+ */
+export const CONTROL_BANNER_WAIT_MS = 2_000;
+/** Ports where a server speaks first in plaintext (RFC 5321 §3.1 greeting). */
+export const PLAINTEXT_SMTP_PORTS: readonly number[] = [25, 587];
+
 /** The environment variable `maildoctor check` reads the password from. */
 export const PASSWORD_ENV = 'MAILDOCTOR_PASSWORD';
 

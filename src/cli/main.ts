@@ -54,9 +54,10 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
   program
     .command('check')
     .description('diagnose sending and receiving for an address from this network, and say what settings work')
-    .argument('<address>', 'the e-mail address, user@domain')
+    .argument('[address]', 'the e-mail address, user@domain (with --thunderbird-profile: default every address of the profile)')
     .option('--user <name>', `log in as this user; the password comes from ${PASSWORD_ENV}, --password-env, --password-stdin or a prompt`)
     .option('--password-env <VAR>', `read the password from this environment variable (default ${PASSWORD_ENV})`)
+    .option('--thunderbird-profile [dir]', 'also try the servers this Thunderbird profile is set up with, exactly as configured (default: your default profile; read, never written)')
     .option('--password-stdin', 'read the password from the first line of standard input')
     .option('--oauth-token-env <VAR>', 'log in with an OAuth2 access token (OAUTHBEARER/XOAUTH2) from this environment variable')
     .option('--oauth-token-file <file>', 'log in with the OAuth2 access token on the first line of this file')
@@ -72,13 +73,15 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('--dnsbl', `always look up your public address in DNS blocklists (${DEFAULT_DNSBLS.join(', ')}); by default only when a server refuses you on port 25. It tells your resolver and the lists your address`)
     .option('--no-dnsbl', 'never look up your public address in DNS blocklists')
     .option('--timeout <ms>', 'overall deadline of the check in milliseconds (default 45000)')
-    .option('--autoconfig <file>', 'write the recommended settings as a Thunderbird clientConfig v1.1 XML file')
+    .option('--autoconfig <file>', 'write the recommended settings as a Thunderbird clientConfig v1.1 XML file (only when both incoming and outgoing have one; otherwise exit 1)')
+    .option('--html <file>', 'also write the report as one self-contained HTML page (no external request, no secret)')
+    .option('--lang <lang>', 'language of the report: en or it (default: from LC_ALL, LC_MESSAGES or LANG)')
     .option('--send-test <to>', 'after the check, send ONE real test message to this address through the recommended server')
     .option('--json', 'print the report as JSON (schema: docs/check-report.md)')
-    .option('--verbose', 'show all evidence lines')
+    .option('--verbose', 'show the evidence of each finding (the servers’ deciding replies)')
     .option('--no-progress', 'no live progress line on the terminal')
-    .addHelpText('after', helpAfter(['maildoctor check you@example.com', 'maildoctor check you@example.com --user you@example.com --password-env MAIL_PW', 'maildoctor check you@example.com --json --autoconfig settings.xml']))
-    .action(async (address: string, opts: CheckCommandOptions) => {
+    .addHelpText('after', helpAfter(['maildoctor check you@example.com', 'maildoctor check you@example.com --user you@example.com --password-env MAIL_PW', 'maildoctor check you@example.com --json --autoconfig settings.xml', 'LANG=it_IT.UTF-8 maildoctor check you@example.com --html report.html', 'maildoctor check --thunderbird-profile']))
+    .action(async (address: string | undefined, opts: CheckCommandOptions) => {
       exitCode = await interruptible(io, async (cio) => (await import('./check.js')).checkCommand(address, opts, cio));
     });
 
@@ -162,7 +165,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (err) {
-    return exitCodeFor(err, io);
+    return exitCodeFor(await inReadersLanguage(err, argv, io), io);
   }
 }
 
@@ -188,6 +191,19 @@ export function exitCodeFor(err: unknown, io: Io): number {
 /** A repeatable option: each occurrence adds one value (never variadic: it would swallow the address). */
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/**
+ * A usage error that carries its catalogue message, in the reader's language (--lang, else LC_ALL, LC_MESSAGES,
+ * LANG). The catalogues load only then: a run without a mistake does not pay for them here.
+ */
+async function inReadersLanguage(err: unknown, argv: string[], io: Io): Promise<unknown> {
+  if (!isUsageError(err) || !err.msg) return err;
+  const { isLang, langFromEnv, translator } = await import('../i18n/index.js');
+  const i = argv.findIndex((a) => a === '--lang' || a.startsWith('--lang='));
+  const flag = i < 0 ? undefined : argv[i]!.includes('=') ? argv[i]!.slice('--lang='.length) : argv[i + 1];
+  const lang = flag && isLang(flag) ? flag : langFromEnv(io.env);
+  return new UsageError(translator(lang).text(err.msg.msg as never, err.msg.params ?? {}), err.msg);
 }
 
 function collectTwo(value: string, previous: string[] | undefined): string[] {

@@ -1,6 +1,6 @@
 import { domainToASCII, domainToUnicode } from 'node:url';
+import { usageError } from '../i18n/index.js';
 import { getDomain } from 'tldts';
-import { UsageError } from '../lib/errors.js';
 import { hasControls, quoteInput } from '../lib/text.js';
 import type { ParsedAddress } from './types.js';
 
@@ -24,44 +24,44 @@ const LDH_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
  * its registrable domain through tldts. Throws `UsageError` with a sentence saying what is wrong.
  */
 export function parseAddress(input: string): ParsedAddress {
-  if (typeof input !== 'string') throw new UsageError('the address must be a string');
+  if (typeof input !== 'string') throw usageError('usage.address.notString');
   // A tab, a newline or a zero-width character is removed by domainToASCII (WHATWG URL rules) or invisible
   // on screen: the check would then be of another address than the one the user sees. Refused, not rewritten.
-  if (hasControls(input)) throw new UsageError(`${quoteInput(input)} contains a control or invisible character`);
+  if (hasControls(input)) throw usageError('usage.address.controls', { quoted: quoteInput(input) });
   const text = input.trim();
-  if (text === '') throw new UsageError('no address given: expected local@domain');
-  if (text.length > MAX_INPUT_CHARS) throw new UsageError(`the address is longer than ${MAX_INPUT_CHARS} characters`);
+  if (text === '') throw usageError('usage.address.empty');
+  if (text.length > MAX_INPUT_CHARS) throw usageError('usage.address.tooLong', { max: MAX_INPUT_CHARS });
   const at = text.lastIndexOf('@');
-  if (at < 0) throw new UsageError(`"${text}" is not an e-mail address: expected local@domain`);
+  if (at < 0) throw usageError('usage.address.noAt', { text });
   const localPart = text.slice(0, at);
   let rawDomain = text.slice(at + 1);
-  if (localPart === '') throw new UsageError(`"${text}" has nothing before the @`);
-  if (rawDomain === '') throw new UsageError(`"${text}" has nothing after the @`);
+  if (localPart === '') throw usageError('usage.address.noLocal', { text });
+  if (rawDomain === '') throw usageError('usage.address.noDomain', { text });
   if (!DOT_ATOM.test(localPart) && !QUOTED_STRING.test(localPart)) {
-    throw new UsageError(`"${localPart}" is not a valid local part (spaces, a stray @, or dots at the start, the end or doubled)`);
+    throw usageError('usage.address.badLocal', { localPart });
   }
   if (Buffer.byteLength(localPart, 'utf8') > MAX_LOCAL_PART_OCTETS) {
-    throw new UsageError(`the local part is longer than ${MAX_LOCAL_PART_OCTETS} octets (RFC 5321 §4.5.3.1.1)`);
+    throw usageError('usage.address.localTooLong', { max: MAX_LOCAL_PART_OCTETS });
   }
   if (rawDomain.startsWith('[')) {
-    throw new UsageError('address literals (user@[192.0.2.1]) name no domain to discover servers for');
+    throw usageError('usage.address.literal');
   }
   // domainToASCII would cut `example.test/evil`, `?x`, `#x` at the delimiter and decode `%61`: another domain
   // than the one typed. A domain holds letters, digits, hyphens and dots (IDNA's ideographic dots too), no more.
   const stray = /[^\p{L}\p{M}\p{N}.\-\u3002\uff0e\uff61]/u.exec(rawDomain);
-  if (stray) throw new UsageError(`${quoteInput(text)} is not a valid address: its domain cannot contain ${quoteInput(stray[0])}`);
+  if (stray) throw usageError('usage.address.strayChar', { quoted: quoteInput(text), char: quoteInput(stray[0]) });
   if (rawDomain.endsWith('.')) rawDomain = rawDomain.slice(0, -1);
   const domain = domainToASCII(rawDomain).toLowerCase();
-  if (domain === '') throw new UsageError(`"${rawDomain}" is not a valid domain name`);
-  if (domain.length > MAX_DOMAIN_CHARS) throw new UsageError(`the domain is longer than ${MAX_DOMAIN_CHARS} characters`);
+  if (domain === '') throw usageError('usage.address.badDomain', { domain: rawDomain });
+  if (domain.length > MAX_DOMAIN_CHARS) throw usageError('usage.address.domainTooLong', { max: MAX_DOMAIN_CHARS });
   const labels = domain.split('.');
   for (const label of labels) {
     if (label.length === 0 || label.length > MAX_LABEL_CHARS || !LDH_LABEL.test(label)) {
-      throw new UsageError(`"${rawDomain}" is not a valid host name (label "${label}")`);
+      throw usageError('usage.address.badLabel', { domain: rawDomain, label });
     }
   }
-  if (labels.length < 2) throw new UsageError(`"${rawDomain}" is not a fully qualified domain (no dot)`);
-  if (/^[0-9]+$/.test(labels[labels.length - 1]!)) throw new UsageError(`"${rawDomain}" looks like an IP address, not a domain`);
+  if (labels.length < 2) throw usageError('usage.address.noDot', { domain: rawDomain });
+  if (/^[0-9]+$/.test(labels[labels.length - 1]!)) throw usageError('usage.address.ip', { domain: rawDomain });
   return {
     input: text,
     address: `${localPart}@${domain}`,

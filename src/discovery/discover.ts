@@ -29,6 +29,8 @@ import type {
 
 /** Overall deadline of discovery: every source in parallel, so this is roughly two DNS round trips plus one fetch. */
 export const DISCOVERY_TIMEOUT_MS = 10_000;
+/** MX hosts resolved, in preference order: a client tries a few; more is a hostile or broken zone. */
+export const MAX_MX_HOSTS_RESOLVED = 10;
 /** Listeners on the deadline's signal: ~40 queries and fetches in flight, each with a few. */
 export const MAX_SIGNAL_LISTENERS = 500;
 /** After the deadline, how long sources get to settle their own abort before placeholders stand in for them. */
@@ -245,7 +247,11 @@ async function run(address: ParsedAddress, ctx: DiscoveryContext, s: RunSettings
     return bound(fetchIspdb(address, doms[0]!, s.ispdbBase, ctx.autoconfig), acPlaceholder('ispdb', doms[0]!));
   });
   // Start resolving every named host as soon as its source answers; the cache makes repeats free.
-  const mxHostsP = mxP.then((mx) => Promise.all(mx.records.filter((r) => r.exchange !== '.').map((r) => ctx.resolveHost(r.exchange))));
+  // The most preferred MX hosts only: a domain with 256 MX records must not start 512 lookups (they all
+  // listen on the deadline's signal). Every record is still reported.
+  const mxHostsP = mxP.then((mx) =>
+    Promise.all(mx.records.filter((r) => r.exchange !== '.').slice(0, MAX_MX_HOSTS_RESOLVED).map((r) => ctx.resolveHost(r.exchange))),
+  );
   const srvHostsP = srvP.then((all) => Promise.all(all.flatMap((f) => f.records.filter((r) => r.target !== '.').map((r) => ctx.resolveHost(r.target)))));
   const configHosts = (p: Promise<AutoconfigFacts | undefined>): Promise<unknown> =>
     p.then((f) => Promise.all((f?.config?.servers ?? []).map((x) => ctx.resolveHost(x.hostname))));

@@ -109,7 +109,7 @@ export interface LocalNetworkOptions {
 /** Options of `networkIdentity()`: the local ones, the HTTP/DNS ones it shares with `discover()`, an echo URL. */
 export interface NetworkIdentityOptions
   extends LocalNetworkOptions,
-    Pick<DiscoverOptions, 'signal' | 'dnsTimeouts' | 'ca' | 'ispdbBaseUrl' | 'autoconfig' | 'httpFallback' | 'autoconfigPorts' | 'httpTimeoutMs' | 'dispatcher'> {
+    Pick<DiscoverOptions, 'dns' | 'signal' | 'dnsTimeouts' | 'ca' | 'ispdbBaseUrl' | 'autoconfig' | 'httpFallback' | 'autoconfigPorts' | 'httpTimeoutMs' | 'dispatcher'> {
   /**
    * An HTTPS URL that answers with the caller's address, as plain text or JSON `{"ip": "…"}`. No default: a
    * third-party echo learns the user's address, so the caller opts in (the CLI's `--echo-url`).

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
 
   // TLS.
   TLS_HANDSHAKE_FAILED: 'the TLS handshake failed (protocol or cipher disagreement, or the peer hung up)',
+  TLS_HANDSHAKE_STALLED: 'the ClientHello was sent but not one byte of the server’s reply arrived, long after the TCP round trip',
   TLS_MODE_MISMATCH: 'the port speaks implicit TLS where plaintext was expected, or the reverse',
   TLS_CERT_EXPIRED: 'the server certificate has expired (or is not yet valid)',
   TLS_CERT_UNTRUSTED: 'the server certificate does not chain to a trusted CA',
@@ -34,6 +35,8 @@ export const ERROR_CODES = {
   STARTTLS_UNAVAILABLE: 'the server does not offer STARTTLS/STLS, and it was required',
   STARTTLS_REFUSED: 'the server advertised STARTTLS/STLS but refused the command',
   STARTTLS_PLAINTEXT_INJECTION: 'plaintext bytes arrived after the STARTTLS reply and before the handshake (RFC 3207 §6)',
+  // Issue 9.
+  STARTTLS_BROKEN: 'the server accepted STARTTLS, then went on in plaintext or hung up instead of a TLS handshake',
 
   // Line protocol.
   GREETING_TIMEOUT: 'the server accepted the connection but sent no complete greeting in time',
@@ -109,6 +112,8 @@ export const FINDING_CODES = {
   CONFIG_SOURCES_DISAGREE: 'the configuration sources name different servers or security',
   SERVER_UNREACHABLE: 'the server does not answer on any port from here',
   STARTTLS_PLAINTEXT_INJECTION: 'the server (or something on the path) injected plaintext into the STARTTLS upgrade',
+  // Issue 9.
+  STARTTLS_BROKEN: 'the server says yes to STARTTLS but then does not speak TLS: encryption on this port does not work',
   SPF_HYBRID_FAIL: 'mail sent through the hybrid server is likely to fail SPF/DMARC at recipients',
   HYBRID_RECOMMENDED: 'send through the network provider’s server, receive from the mailbox provider',
   NOTHING_WORKS: 'no way to send or receive was verified from this network',
@@ -119,6 +124,13 @@ export const FINDING_CODES = {
   AUTH_MECHANISM_TOO_WEAK: 'the server refused the login mechanism as too weak for this connection (SMTP 534)',
   AUTH_ENCRYPTION_REQUIRED: 'the server takes a login only over an encrypted connection (SMTP 538, IMAP LOGINDISABLED, POP3 STLS only)',
   CLIENT_ADDRESS_BLOCKLISTED: 'this network’s public address is listed on a DNS blocklist (Spamhaus ZEN…), which mail servers use to refuse it',
+
+  // Issue 10: what the network itself does to mail.
+  PORT_INTERCEPTED_BY_NETWORK: 'this network answers in place of every server on the port (same greeting name and certificate for all)',
+  SMTP_INSPECTED_BY_NETWORK: 'a firewall on the way rewrites SMTP on the port (masked greeting, XXXXXXXA, STARTTLS stripped)',
+  PATH_MTU_BLACKHOLE: 'TLS handshakes to a server stall after the ClientHello while small exchanges work: large packets are lost on the way',
+  NETWORK_BLOCKS_MAIL: 'this network lets no mail port out to any outside server (a web-only network)',
+  IPV6_PATH_BROKEN: 'one address family (IPv6 or IPv4) fails to a server where the other works',
 
   // Issue 11 (certificates, OAuth2 logins).
   TLS_CERT_EXPIRES_SOON: 'the server certificate is valid but expires within 14 days',

@@ -4,6 +4,13 @@ import { MaildoctorError } from './errors.js';
 import { socketReady } from './events.js';
 import type { ErrorCode } from './codes.js';
 import type { PhaseRecorder } from './phases.js';
+import type { FamilyAttempt } from './types.js';
+
+/**
+ * RFC 8305 §5 "Connection Attempt Delay": a client that has not connected over the first family after this long
+ * starts the other one (the recommended default is 250 ms).
+ */
+export const CONNECTION_ATTEMPT_DELAY_MS = 250;
 
 export interface DialRequest {
   host: string;
@@ -16,6 +23,10 @@ export interface DialRequest {
   lookup?: LookupFunction;
   /** Told the addresses before the connect, so a failed connect still reports which address it dialled. */
   onResolved?: (addresses: Array<{ address: string; family: 4 | 6 }>) => void;
+  /** Bounds the other family's attempt after the session's connect is decided (the probe's deadline). */
+  signal?: AbortSignal;
+  /** A name with both A and AAAA: told the attempts' outcomes (settled once both are decided), failure or not. */
+  onFamilies?: (families: Promise<FamilyAttempt[]>) => void;
 }
 
 export interface Dialled {
@@ -104,23 +115,98 @@ export async function resolveHost(
 
 /**
  * Resolve, then one TCP connect to the first address (blackbox_exporter's policy: a testing tool makes a
- * single attempt, no silent fallback to the next address; all addresses are recorded).
+ * single attempt, no silent fallback to the next address; all addresses are recorded). A name with both
+ * families is dialled as a mail client would (RFC 8305 §4-5: IPv6 first, IPv4 after the attempt delay or at
+ * once when IPv6 fails, the first to connect carries the session), and each family's first address gets its
+ * one attempt, recorded in `families`, so a broken family is seen instead of hidden by the fallback.
  * Rejects with a classified MaildoctorError; the probe turns it into data.
  */
 export async function dial(req: DialRequest): Promise<Dialled> {
   const addresses = await resolveHost(req.host, req.phases, req.resolveTimeoutMs, req.lookup);
-  const first = addresses[0]!;
-  req.onResolved?.(addresses);
-  const socket = await req.phases.run('connect', req.connectTimeoutMs, 'CONNECT_TIMEOUT', (signal) =>
-    connectOnce(first.address, req.port, signal, req.localAddress),
-  );
-  return {
-    socket,
-    address: first.address,
-    family: first.family,
-    addresses: addresses.map((a) => a.address),
-    localAddress: socket.localAddress,
+  const v6 = addresses.find((a) => a.family === 6);
+  const v4 = addresses.find((a) => a.family === 4);
+  const all = addresses.map((a) => a.address);
+  if (!v6 || !v4) {
+    const first = addresses[0]!;
+    req.onResolved?.(addresses);
+    const socket = await req.phases.run('connect', req.connectTimeoutMs, 'CONNECT_TIMEOUT', (signal) => connectOnce(first.address, req.port, signal, req.localAddress));
+    return { socket, address: first.address, family: first.family, addresses: all, localAddress: socket.localAddress };
+  }
+  req.onResolved?.([v6, ...addresses.filter((a) => a !== v6)]);
+  const winner = await req.phases.run('connect', req.connectTimeoutMs, 'CONNECT_TIMEOUT', (signal) => {
+    // One attempt per family (its first address); the losing one is closed at once if it connects.
+    const raced = happyEyeballs([v6, v4], req, signal);
+    req.onFamilies?.(raced.families);
+    return raced.winner;
+  });
+  return { socket: winner.socket, address: winner.address, family: winner.family, addresses: all, localAddress: winner.socket.localAddress };
+}
+
+/** Two attempts, IPv6 first (RFC 8305): the first to connect wins; both outcomes are recorded. */
+function happyEyeballs(
+  order: Array<{ address: string; family: 4 | 6 }>,
+  req: DialRequest,
+  phaseSignal: AbortSignal,
+): { winner: Promise<{ socket: net.Socket; address: string; family: 4 | 6 }>; families: Promise<FamilyAttempt[]> } {
+  // The losing attempt outlives the phase (it is only recorded), bounded by the connect cap and the deadline.
+  const own = new AbortController();
+  const cap = setTimeout(() => own.abort(new MaildoctorError('CONNECT_TIMEOUT', 'connect', `Timeout awaiting 'connect' for ${req.connectTimeoutMs}ms`)), req.connectTimeoutMs);
+  const onAbort = (): void => own.abort(req.signal?.reason);
+  req.signal?.addEventListener('abort', onAbort, { once: true });
+  let decided = false;
+  let startSecond!: () => void;
+  const secondGo = new Promise<void>((resolve) => (startSecond = resolve));
+  const delay = setTimeout(() => startSecond(), CONNECTION_ATTEMPT_DELAY_MS);
+  const attempt = async (a: { address: string; family: 4 | 6 }, after?: Promise<void>): Promise<{ record: FamilyAttempt; socket?: net.Socket }> => {
+    if (after) await after;
+    const t0 = performance.now();
+    try {
+      if (own.signal.aborted) throw own.signal.reason;
+      const socket = await connectOnce(a.address, req.port, own.signal, req.localAddress);
+      return { record: { family: a.family, address: a.address, outcome: 'connected', durationMs: Math.round(performance.now() - t0) }, socket };
+    } catch (err) {
+      const code = err instanceof MaildoctorError ? err.code : classifySocketError(err, 'connect').code;
+      return { record: { family: a.family, address: a.address, outcome: code, durationMs: Math.round(performance.now() - t0) } };
+    }
   };
+  const first = attempt(order[0]!);
+  void first.then((r) => {
+    if (!r.socket) startSecond(); // RFC 8305 §5: a failed attempt starts the next one at once
+  });
+  const second = attempt(order[1]!, secondGo);
+  const winner = new Promise<{ socket: net.Socket; address: string; family: 4 | 6 }>((resolve, reject) => {
+    let failures = 0;
+    const errors: MaildoctorError[] = [];
+    for (const p of [first, second]) {
+      void p.then((r) => {
+        if (r.socket && !decided) {
+          decided = true;
+          clearTimeout(delay);
+          return resolve({ socket: r.socket, address: r.record.address, family: r.record.family });
+        }
+        if (r.socket) return r.socket.destroy(); // the loser connected too: recorded, closed, nothing sent
+        errors.push(new MaildoctorError(r.record.outcome as ErrorCode, 'connect', `${ERROR_TEXT[r.record.outcome as ErrorCode] ?? 'connect failed'} (${r.record.address})`));
+        if (++failures === 2 && !decided) {
+          decided = true;
+          // The session's error is the first family's, as a client tries it first; both are in `families`.
+          reject(errors.find((e) => e.message.includes(order[0]!.address)) ?? errors[0]!);
+        }
+      });
+    }
+    phaseSignal.addEventListener('abort', () => {
+      if (!decided) {
+        decided = true;
+        reject(phaseSignal.reason);
+      }
+    }, { once: true });
+  });
+  const families = Promise.all([first, second]).then((rs) => {
+    clearTimeout(cap);
+    clearTimeout(delay);
+    req.signal?.removeEventListener('abort', onAbort);
+    return rs.map((r) => r.record);
+  });
+  return { winner, families };
 }
 
 function connectOnce(address: string, port: number, signal: AbortSignal, localAddress?: string): Promise<net.Socket> {

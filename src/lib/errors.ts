@@ -22,6 +22,17 @@ export class MaildoctorError extends Error {
 /** A mistake of the caller (bad option, malformed address): the CLI maps it to exit code 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+  /**
+   * @param message the English sentence (logs, library callers)
+   * @param msg the same sentence as a message of the text catalogue (src/i18n), which the CLI prints in the
+   *   reader's language; see `usageError` in src/i18n/index.ts
+   */
+  constructor(
+    message: string,
+    readonly msg?: { msg: string; params?: Record<string, string | number> },
+  ) {
+    super(message);
+  }
 }
 
 /**

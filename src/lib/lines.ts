@@ -92,6 +92,25 @@ export interface SmtpReply {
 }
 
 const SMTP_LINE = /^([2-5]\d\d)([ -]|$)(.*)$/;
+
+/** RFC 5321 §4.1.2 Domain (dot-separated labels) or address-literal (`[192.0.2.1]`, `[IPv6:…]`). */
+const GREETING_DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\]|\[ipv6:[0-9a-f:.]+\])$/i;
+
+/**
+ * The name a server gives in its greeting's first line (RFC 5321 §4.2: `220 domain [text]`), lower case, or
+ * undefined when the first word is not a domain or an address literal (a masked `220 *****` greeting).
+ */
+export function greetingDomain(firstLineText: string | undefined): string | undefined {
+  const word = firstLineText?.trim().split(/\s+/)[0] ?? '';
+  return word && word.length <= 255 && GREETING_DOMAIN.test(word) ? word.toLowerCase() : undefined;
+}
+
+/** One SMTP reply line's code and text (`220-mx.example ESMTP` → 220, `mx.example ESMTP`), or undefined. */
+export function parseSmtpLine(line: string): { code: number; text: string } | undefined {
+  const m = SMTP_LINE.exec(line);
+  return m ? { code: Number(m[1]), text: (m[3] ?? '').trim() } : undefined;
+}
+
 const ENHANCED = /^([245])\.(\d{1,3})\.(\d{1,3})(?:\s+|$)/;
 
 /**

@@ -10,7 +10,7 @@ import { LineSession } from './session.js';
 import { CERT_EXPIRY_WARNING_DAYS, upgradeToTls } from './tls.js';
 import { Redactor } from './redact.js';
 import { REDACTED, Transcript } from './transcript.js';
-import type { Credentials, PhaseTimeouts, ProbeOptions, ProbeResult, ProbeTarget, Protocol } from './types.js';
+import type { Credentials, FamilyAttempt, PhaseTimeouts, ProbeOptions, ProbeRecord, ProbeResult, ProbeTarget, Protocol } from './types.js';
 
 /** Whole-probe deadline: a probe that needs longer than this is reporting a problem, not waiting for one. */
 export const PROBE_TIMEOUT_MS = 20_000;
@@ -84,9 +84,11 @@ export class ProbeContext {
   readonly redactor: Redactor;
   readonly timeouts: PhaseTimeouts;
   session?: LineSession;
+  /** Both families' attempts, when the name has both: awaited before the result is final. */
+  families?: Promise<FamilyAttempt[]>;
 
   constructor(
-    readonly result: ProbeResult,
+    readonly result: ProbeRecord,
     readonly options: Partial<ProbeOptions>,
   ) {
     this.deadline = new Deadline(options.timeoutMs ?? PROBE_TIMEOUT_MS, options.signal);
@@ -123,6 +125,8 @@ export class ProbeContext {
       connectTimeoutMs: this.timeouts.connect,
       localAddress: this.options.localAddress,
       lookup: this.options.lookup,
+      signal: this.deadline.signal,
+      onFamilies: (families) => (this.families = families),
       // Recorded before the connect: a refused or filtered connect must still say which address it was.
       onResolved: (addresses) =>
         Object.assign(this.result.target, {
@@ -132,6 +136,7 @@ export class ProbeContext {
         }),
     });
     this.result.target.localAddress = dialled.localAddress;
+    Object.assign(this.result.target, { address: dialled.address, family: dialled.family });
     this.transcript.note(`connected to ${dialled.address}:${port}${dialled.localAddress ? ` from ${dialled.localAddress}` : ''}`);
     return dialled.socket;
   }
@@ -143,7 +148,15 @@ export class ProbeContext {
    */
   async startTls(phase: string): Promise<LineSession> {
     const session = this.#requireSession();
-    const { socket, leftover } = session.detachForUpgrade();
+    const { socket, leftover, broken } = session.detachForUpgrade();
+    if (broken) {
+      // The server said yes to STARTTLS and then did not do TLS: a broken STARTTLS, not a wrong TLS mode
+      // (whose advice, "set SSL/TLS", would send the user to the wrong fix).
+      socket.destroy();
+      const why = broken === 'closed' ? 'closed the connection' : `went on in plaintext (${broken.code}: ${broken.message})`;
+      this.transcript.note(`the server accepted STARTTLS, then ${why}`);
+      throw new MaildoctorError('STARTTLS_BROKEN', 'tls', `The server accepted STARTTLS, then ${why} instead of a TLS handshake`);
+    }
     if (leftover.length > 0) {
       this.result.warnings.push({
         code: 'STARTTLS_PLAINTEXT_INJECTION',
@@ -152,7 +165,10 @@ export class ProbeContext {
       });
       this.transcript.note(`discarded ${leftover.length} plaintext bytes received after the STARTTLS reply`);
     }
-    const upgraded = await this.#handshake(socket, 'starttls', leftover.length);
+    const received = socket.bytesRead;
+    const upgraded = await this.#handshake(socket, 'starttls', leftover.length).catch((err: unknown) => {
+      throw brokenStartTls(err, socket.bytesRead === received);
+    });
     session.attachUpgraded(upgraded);
     this.result.capabilitiesBeforeTls = this.result.capabilities;
     this.result.capabilities = [];
@@ -169,6 +185,8 @@ export class ProbeContext {
       ca: this.options.ca,
       phases: this.phases,
       capMs: this.timeouts.tls,
+      tcpRttMs: this.phases.phases.find((ph) => ph.name === 'connect' && ph.ok)?.durationMs,
+      onHandshake: (facts) => (this.result.tlsHandshake = facts),
     }).catch((err: unknown) => {
       socket.destroy();
       throw err;
@@ -294,7 +312,7 @@ export async function runProbe(
   const port = validateTarget(protocol, target);
   assertSendableCredentials(options?.credentials);
   const implicit = protocol === 'smtps' || protocol === 'pop3s' || protocol === 'imaps';
-  const result: ProbeResult = {
+  const result: ProbeRecord = {
     protocol,
     target: { host: target.host, port },
     ok: false,
@@ -317,13 +335,34 @@ export async function runProbe(
     ctx.transcript.note(`error ${e.code} in ${e.phase}: ${e.message}`);
   } finally {
     ctx.session?.close();
+    // The other family's attempt is bounded by the connect cap; its outcome is part of the result.
+    if (ctx.families) result.target.families = await ctx.families;
     ctx.deadline.dispose();
     result.phases = ctx.phases.phases;
     result.transcript = ctx.transcript.entries;
     result.durationMs = Math.round(ctx.deadline.elapsed() * 100) / 100;
   }
   // The catch-all behind the line boundary: IMAP literals folded into replies, anything a script copied.
-  return ctx.redactor.size > 0 ? ctx.redactor.redactValue(result) : result;
+  // `ok` and `error` were set together above: ok with no error, or not ok with one.
+  const done = result as ProbeResult;
+  return ctx.redactor.size > 0 ? ctx.redactor.redactValue(done) : done;
+}
+
+/**
+ * A handshake after a yes to STARTTLS that met plaintext (OpenSSL's "wrong version number") or a hang-up
+ * before any TLS byte came back is STARTTLS_BROKEN; other handshake failures (an alert, a bad certificate)
+ * stay what they are.
+ */
+function brokenStartTls(err: unknown, nothingReceived: boolean): unknown {
+  if (!(err instanceof MaildoctorError)) return err;
+  if (err.code === 'TLS_MODE_MISMATCH') {
+    return new MaildoctorError('STARTTLS_BROKEN', 'tls', 'The server accepted STARTTLS, then answered the TLS handshake in plaintext', undefined, { cause: err });
+  }
+  const errno = (err.cause as NodeJS.ErrnoException | undefined)?.code;
+  if (err.code === 'TLS_HANDSHAKE_FAILED' && nothingReceived && (errno === 'ECONNRESET' || errno === 'EPIPE')) {
+    return new MaildoctorError('STARTTLS_BROKEN', 'tls', 'The server accepted STARTTLS, then closed the connection without a TLS handshake', undefined, { cause: err });
+  }
+  return err;
 }
 
 function internal(err: unknown): MaildoctorError {

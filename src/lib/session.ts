@@ -155,11 +155,13 @@ export class LineSession {
    * Hand the socket over for a TLS upgrade. Returns the plaintext that was buffered after the last reply:
    * RFC 3207 §6 says the client MUST discard it; a non-empty result is evidence of an injection attempt.
    */
-  detachForUpgrade(): { socket: net.Socket; leftover: Buffer } {
+  detachForUpgrade(): { socket: net.Socket; leftover: Buffer; broken?: MaildoctorError | 'closed' } {
     const lines = this.#lines.splice(0).join('');
     const leftover = Buffer.concat([Buffer.from(lines, 'latin1'), this.#splitter.drain()]);
     this.#detach(this.#socket);
-    return { socket: this.#socket, leftover };
+    // Plaintext past the line cap tore the socket down already; a peer that hung up has nothing to upgrade.
+    const broken = this.#failure ?? (this.#ended || this.#socket.destroyed ? 'closed' : undefined);
+    return { socket: this.#socket, leftover, ...(broken ? { broken } : {}) };
   }
 
   /** Continue the session over the upgraded socket, with fresh framing state. */

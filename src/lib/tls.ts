@@ -5,7 +5,7 @@ import type { ErrorCode } from './codes.js';
 import { MaildoctorError } from './errors.js';
 import { socketReady } from './events.js';
 import type { PhaseRecorder } from './phases.js';
-import type { CertificateFacts, ChainCertificate, TlsFacts } from './types.js';
+import type { CertificateFacts, ChainCertificate, TlsFacts, TlsHandshakeFacts } from './types.js';
 
 export interface TlsUpgradeRequest {
   /** A connected TCP socket: freshly dialled (implicit TLS) or handed over after STARTTLS. */
@@ -18,6 +18,10 @@ export interface TlsUpgradeRequest {
   ca?: string | Buffer | Array<string | Buffer>;
   phases: PhaseRecorder;
   capMs: number;
+  /** The TCP connect's duration (about one round trip): sets how long a silent server is waited for. */
+  tcpRttMs?: number;
+  /** Told how the handshake went in time, whether it succeeded or not. */
+  onHandshake?: (facts: TlsHandshakeFacts) => void;
 }
 
 export interface TlsUpgraded {
@@ -32,6 +36,25 @@ const DAY_MS = 86_400_000;
 export const CERT_EXPIRY_WARNING_DAYS = 14;
 /** Longest chain read from a handshake: real ones have 2-4 certificates; a hostile server sends what it likes. */
 const MAX_CHAIN_LENGTH = 10;
+
+/**
+ * A server's first TLS flight (ServerHello…) follows the ClientHello after one round trip plus its own work,
+ * milliseconds on any live path. When not one byte of it has come this long after the ClientHello, while the
+ * TCP round trip was far shorter, the flight is lost on the way (a path-MTU black hole: the flight fills
+ * full-size packets that a smaller link drops, and the ICMP "fragmentation needed" that would say so is
+ * filtered, RFC 1191 §1 / RFC 2923 §2.1), and waiting for the whole TLS cap only makes the check slow.
+ */
+export const TLS_FIRST_FLIGHT_MIN_MS = 2_500;
+/**
+ * Round trips a server gets to start its flight, when the path is slow enough that this exceeds the floor. The
+ * "round trip" is the TCP connect's duration, which a busy event loop inflates, so a small multiple suffices.
+ */
+export const TLS_FIRST_FLIGHT_RTTS = 4;
+
+/** How long a handshake may go without one byte from the server: bounded by the TLS cap itself. */
+export function firstFlightCapMs(tcpRttMs: number | undefined, tlsCapMs: number): number {
+  return Math.min(tlsCapMs, Math.max(TLS_FIRST_FLIGHT_MIN_MS, (tcpRttMs ?? 0) * TLS_FIRST_FLIGHT_RTTS));
+}
 
 /** Secure contexts already built, by their extra CAs: parsing the ~150 bundled roots costs tens of ms each time. */
 const secureContexts = new Map<string, tls.SecureContext>();
@@ -63,7 +86,31 @@ export function secureContextFor(ca: string | Buffer | Array<string | Buffer>): 
 export async function upgradeToTls(req: TlsUpgradeRequest): Promise<TlsUpgraded> {
   const servername = req.servername ?? (net.isIP(req.host) ? undefined : req.host);
   const secureContext = req.ca === undefined ? undefined : secureContextFor(req.ca);
+  const flightCap = firstFlightCapMs(req.tcpRttMs, req.capMs);
+  // bytesRead of the raw socket counts what the kernel delivered under the TLS layer: the server's flight.
+  const bytesBefore = req.socket.bytesRead;
+  const started = performance.now();
+  let startMs = -1;
+  const record = (completed: boolean): void =>
+    req.onHandshake?.({
+      startMs,
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+      ...(req.tcpRttMs !== undefined ? { tcpRttMs: req.tcpRttMs } : {}),
+      serverBytes: req.socket.bytesRead - bytesBefore,
+      firstFlightCapMs: flightCap,
+      completed,
+    });
   const socket = await req.phases.run('tls', req.capMs, 'TLS_HANDSHAKE_FAILED', (signal) => {
+    startMs = req.phases.phases.at(-1)?.startMs ?? 0;
+    const local = new AbortController();
+    const onAbort = (): void => local.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const stall = setTimeout(() => {
+      if (req.socket.bytesRead !== bytesBefore) return; // the server answers: give it the whole cap
+      local.abort(
+        new MaildoctorError('TLS_HANDSHAKE_STALLED', 'tls', `No byte of the server's TLS reply ${Math.round(flightCap)} ms after the ClientHello (TCP round trip ${req.tcpRttMs !== undefined ? `${Math.round(req.tcpRttMs)} ms` : 'unknown'})`),
+      );
+    }, flightCap);
     const s = tls.connect({
       socket: req.socket,
       servername,
@@ -73,8 +120,20 @@ export async function upgradeToTls(req: TlsUpgradeRequest): Promise<TlsUpgraded>
       checkServerIdentity: () => undefined,
       minVersion: 'TLSv1',
     });
-    return socketReady(s, 'secureConnect', signal, classifyHandshakeError);
-  });
+    return socketReady(s, 'secureConnect', local.signal, classifyHandshakeError).finally(() => {
+      clearTimeout(stall);
+      signal.removeEventListener('abort', onAbort);
+    });
+  }).then(
+    (done) => {
+      record(true);
+      return done;
+    },
+    (err: unknown) => {
+      record(false);
+      throw err;
+    },
+  );
 
   // The detailed form links each certificate to its issuer: the ones the server sent, then the trust store's.
   const peer = socket.getPeerCertificate(true);

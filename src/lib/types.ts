@@ -96,6 +96,11 @@ export interface ProbeOptions {
   lookup: LookupFunction;
   /** Detect a plaintext probe against an implicit-TLS port after this much greeting silence. @default 1500 */
   tlsSniffAfterMs: number;
+  /**
+   * `tcp` only: after the connect, wait this long for the server's first line and record it as the greeting
+   * (nothing is sent). A control on port 25 that greets shows who answers there. @default 0 (hang up at once)
+   */
+  bannerWaitMs: number;
 }
 
 export interface PhaseTiming {
@@ -155,6 +160,32 @@ export interface TlsFacts {
   hostnameMatch: boolean;
   /** Plaintext bytes found after the STARTTLS reply and discarded (RFC 3207 §6). */
   discardedPlaintextBytes?: number;
+}
+
+/**
+ * How a TLS handshake went, in time: enough to tell a server that never answered the ClientHello (a path that
+ * loses large packets) from one that answered slowly.
+ */
+export interface TlsHandshakeFacts {
+  /** Milliseconds since the probe started when the ClientHello was sent. */
+  startMs: number;
+  durationMs: number;
+  /** The TCP connect's duration: about one round trip (SYN, SYN-ACK). */
+  tcpRttMs?: number;
+  /** Bytes of the server's reply received during the handshake (0: not one byte of the server's flight came). */
+  serverBytes: number;
+  /** How long a handshake may go without one byte from the server before it is called stalled. */
+  firstFlightCapMs: number;
+  completed: boolean;
+}
+
+/** One address family's connection attempt to a name that has both (RFC 8305 order). */
+export interface FamilyAttempt {
+  family: 4 | 6;
+  address: string;
+  /** `connected`, or the error code of the failed attempt. */
+  outcome: 'connected' | ErrorCode;
+  durationMs: number;
 }
 
 /** A server reply, kept as evidence. */
@@ -221,7 +252,11 @@ export interface MailboxOutcome {
   octets?: number;
 }
 
-export interface ProbeResult {
+/**
+ * A probe's record while it runs (`runProbe` fills it in); callers get it as a `ProbeResult`, whose `ok`
+ * says whether `error` is there.
+ */
+export interface ProbeRecord {
   protocol: Protocol;
   target: {
     host: string;
@@ -232,6 +267,8 @@ export interface ProbeResult {
     /** Every address the name resolved to, in resolver order. */
     addresses?: string[];
     localAddress?: string;
+    /** A name with A and AAAA: each family's attempt (the session used the first that connected). */
+    families?: FamilyAttempt[];
   };
   /** The probe reached the end of its script without an error. */
   ok: boolean;
@@ -242,6 +279,13 @@ export interface ProbeResult {
   phases: PhaseTiming[];
   tls?: TlsFacts;
   greeting?: ReplyEvidence;
+  /**
+   * SMTP: the domain the greeting names (RFC 5321 §4.2: `220 domain text`), lower case; absent when the first
+   * word is not a domain or an address literal (a masked `220 ****` greeting, for instance).
+   */
+  greetingHost?: string;
+  /** The last TLS handshake attempted (implicit or after STARTTLS), finished or not. */
+  tlsHandshake?: TlsHandshakeFacts;
   /** Upper-case capability / extension names as last advertised (after TLS when TLS was started). */
   capabilities: string[];
   /** Capabilities as advertised before STARTTLS, when STARTTLS was used. */
@@ -259,5 +303,11 @@ export interface ProbeResult {
   skipped: Array<{ step: string; reason: string }>;
   transcript: TranscriptEntry[];
 }
+
+/**
+ * What every probe resolves with, discriminated by `ok`: `if (!r.ok) r.error.code` type-checks, and a
+ * successful result has no error.
+ */
+export type ProbeResult = Omit<ProbeRecord, 'ok' | 'error'> & ({ ok: true; error?: undefined } | { ok: false; error: ProbeError });
 
 export type Probe = (target: ProbeTarget, options?: Partial<ProbeOptions>) => Promise<ProbeResult>;

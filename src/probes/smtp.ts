@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { ErrorCode } from '../lib/codes.js';
 import { MaildoctorError } from '../lib/errors.js';
-import { SmtpReplyAssembler, type SmtpReply } from '../lib/lines.js';
+import { greetingDomain, SmtpReplyAssembler, type SmtpReply } from '../lib/lines.js';
 import { chooseOAuthMechanism, decodeOAuthChallenge, isOAuth, oauthDummyResponse, oauthInitialResponse } from '../lib/oauth.js';
 import { runProbe, sessionStillUsable, type ProbeContext } from '../lib/probe.js';
 import { redacted } from '../lib/transcript.js';
@@ -40,6 +40,8 @@ export async function smtpScript(ctx: ProbeContext, implicitTls: boolean): Promi
   // Greeting: multi-line allowed; a 4xx/5xx greeting is an answer (RFC 5321 §3.1: 554 means "go away").
   const greeting = await ctx.greeting((signal) => read('greeting', signal));
   result.greeting = evidence(greeting);
+  const named = greetingDomain(greeting.lines[0]);
+  if (named) result.greetingHost = named;
   try {
     if (greeting.code !== 220) {
       throw new MaildoctorError('GREETING_REJECTED', 'greeting', `The server refused the session: ${greeting.code} ${greeting.text}`, evidence(greeting));

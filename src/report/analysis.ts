@@ -2,6 +2,7 @@
  * Pure questions about a check's facts that several rules ask: did this probe connect, what does the control
  * say about this port, which probes failed with which code. Rules read codes and phases, never messages.
  */
+import type { MessageRef } from '../i18n/types.js';
 import type { ErrorCode } from '../lib/codes.js';
 import type { CheckFacts, CheckProbe } from './types.js';
 
@@ -97,14 +98,17 @@ export function offersAuth(p: CheckProbe): boolean {
   return r.security !== 'plain' && (r.auth?.mechanisms.length ?? 0) > 0 && !(r.error?.code.startsWith('TLS_') ?? false);
 }
 
-/** "your address 198.51.100.77 (customer-77.isp.test, network isp.test)". */
-export function clientDescription(facts: CheckFacts, p?: CheckProbe): string {
+/** "your address 198.51.100.77 (customer-77.isp.test, network isp.test)", as a message of the text catalogue. */
+export function clientDescription(facts: CheckFacts, p?: CheckProbe): MessageRef {
   const n = facts.network;
   const address = n.publicAddress?.address ?? p?.result.target.localAddress;
-  const bits: string[] = [];
-  if (n.reverseDns?.name) bits.push(n.reverseDns.name);
-  if (n.provider?.domain) bits.push(`network ${n.provider.domain}`);
-  return address ? `your address ${address}${bits.length ? ` (${bits.join(', ')})` : ''}` : 'this network';
+  if (!address) return { msg: 'client.thisNetwork' };
+  const name = n.reverseDns?.name;
+  const network = n.provider?.domain;
+  if (name && network) return { msg: 'client.addressNameNetwork', params: { address, name, network } };
+  if (name) return { msg: 'client.addressName', params: { address, name } };
+  if (network) return { msg: 'client.addressNetwork', params: { address, network } };
+  return { msg: 'client.address', params: { address } };
 }
 
 export function unique<T>(items: T[]): T[] {
@@ -112,26 +116,28 @@ export function unique<T>(items: T[]): T[] {
 }
 
 /**
- * Why a login that was attempted did not prove anything, in words that fit after "the login could not be
- * verified: ". Keyed by the probe's error code, so a note never tells a user who gave a password to give one.
+ * Why a login that was attempted did not prove anything, as a message (`login.*`) that fits after "the login
+ * could not be verified: ". Keyed by the probe's error code, so a note never tells a user who gave a password
+ * to give one.
  */
-const LOGIN_NOT_VERIFIED: Partial<Record<ErrorCode, string>> = {
-  AUTH_FAILED: 'the server refused the user name or password',
-  AUTH_TEMP_FAILURE: 'the server could not check it right now (a temporary failure on its side; try again later)',
-  AUTH_MECHANISM_TOO_WEAK: 'the server refused the login mechanism as too weak',
-  AUTH_ENCRYPTION_REQUIRED: 'the server takes a login only over an encrypted connection',
-  AUTH_REQUIRED: 'the server answered the login with "authentication required"',
-  AUTH_UNAVAILABLE: 'the server offers no login mechanism maildoctor can use',
-  AUTH_PLAINTEXT_REFUSED: 'maildoctor does not send a password unencrypted unless allowed (--allow-plaintext-auth)',
-};
+const LOGIN_NOT_VERIFIED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'AUTH_FAILED',
+  'AUTH_TEMP_FAILURE',
+  'AUTH_MECHANISM_TOO_WEAK',
+  'AUTH_ENCRYPTION_REQUIRED',
+  'AUTH_REQUIRED',
+  'AUTH_UNAVAILABLE',
+  'AUTH_PLAINTEXT_REFUSED',
+]);
 
 /** The login probes of an endpoint and why none of them proved the login, or undefined when one did. */
-export function loginNotVerified(facts: CheckFacts, host: string, port: number): string | undefined {
+export function loginNotVerified(facts: CheckFacts, host: string, port: number): MessageRef | undefined {
   const logins = facts.probes.filter((q) => q.withAuth && q.host === host && q.port === port);
-  if (logins.length === 0) return 'no login was attempted on this server';
+  if (logins.length === 0) return { msg: 'login.notAttempted' };
   if (logins.some((q) => q.result.auth?.ok)) return undefined;
   const code = logins.map(errorCode).find((c) => c !== undefined);
-  return (code && LOGIN_NOT_VERIFIED[code]) ?? `the login probe ended with ${code ?? 'no verdict'}`;
+  if (code && LOGIN_NOT_VERIFIED.has(code)) return { msg: `login.${code}` };
+  return code ? { msg: 'login.other', params: { code } } : { msg: 'login.noVerdict' };
 }
 
 /**

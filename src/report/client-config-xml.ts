@@ -1,13 +1,29 @@
 /**
  * The recommended settings as a Thunderbird clientConfig v1.1 document (the autoconfig format), so a mail
  * client can be set up from what was verified on this network. Pure.
+ *
+ * Thunderbird refuses a document without an incoming and an outgoing server ("Need proper <incomingServer>"),
+ * so one is written only when the report has a setting for both roles (`autoconfigMissing` says which is
+ * missing). The recommended setting of each role comes first; the verified alternatives follow as further
+ * servers, which a client offers when the first does not work.
  */
 import type { CheckReport, Setting } from './types.js';
 
+/** Thunderbird's socketType values (accountConfig.js: "plain", "SSL", "STARTTLS"). */
 const SOCKET_TYPE = { tls: 'SSL', starttls: 'STARTTLS', plain: 'plain' } as const;
 
+/** The role that has no setting, when a mail client would refuse the document; undefined when it can be written. */
+export function autoconfigMissing(report: CheckReport): 'incoming' | 'outgoing' | undefined {
+  if (!report.recommendation.incoming) return 'incoming';
+  if (!report.recommendation.outgoing) return 'outgoing';
+  return undefined;
+}
+
 export function clientConfigXml(report: CheckReport): string {
-  const { incoming, outgoing, hybrid } = report.recommendation;
+  const missing = autoconfigMissing(report);
+  if (missing) throw new RangeError(`clientConfigXml: the report has no ${missing} setting (check autoconfigMissing first)`);
+  const { incoming, outgoing, hybrid, alternatives } = report.recommendation;
+  const verified = alternatives.filter((s) => s.verified);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<clientConfig version="1.1">',
@@ -15,8 +31,8 @@ export function clientConfigXml(report: CheckReport): string {
     `    <domain>${esc(report.domain)}</domain>`,
     `    <displayName>${esc(report.address)}${hybrid ? ' (hybrid: outgoing through the current network)' : ''}</displayName>`,
   ];
-  if (incoming) lines.push(...server('incomingServer', incoming, report));
-  if (outgoing) lines.push(...server('outgoingServer', outgoing, report));
+  for (const s of [incoming!, ...verified.filter((x) => x.role !== 'smtp')]) lines.push(...server('incomingServer', s, report));
+  for (const s of [outgoing!, ...verified.filter((x) => x.role === 'smtp')]) lines.push(...server('outgoingServer', s, report));
   lines.push('  </emailProvider>', '</clientConfig>', '');
   return lines.join('\n');
 }

@@ -3,6 +3,7 @@
  * I/O, no clock. Tested from JSON fixtures (test/report/*.test.ts).
  */
 import { FINDING_CODES } from '../lib/codes.js';
+import { configuredVerdicts } from './configured.js';
 import { recommend } from './recommend.js';
 import { authRule } from './rules/auth.js';
 import { authOutcomeRule } from './rules/auth-outcome.js';
@@ -11,6 +12,11 @@ import { certExpiryRule } from './rules/cert-expiry.js';
 import { disagreeRule } from './rules/disagree.js';
 import { dnsRule } from './rules/dns.js';
 import { greetingRule } from './rules/greeting.js';
+import { inspectionRule } from './rules/inspected.js';
+import { interceptionRule } from './rules/intercepted.js';
+import { ipv6Rule } from './rules/ipv6.js';
+import { mtuRule } from './rules/mtu.js';
+import { networkBlocksRule } from './rules/network-blocks.js';
 import { noServersRule } from './rules/no-servers.js';
 import { oauthRule } from './rules/oauth.js';
 import { plaintextAuthRule } from './rules/plaintext-auth.js';
@@ -21,7 +27,26 @@ import type { Rule } from './rules/types.js';
 import { REPORT_SCHEMA_VERSION, type CheckFacts, type CheckReport, type Finding, type Setting } from './types.js';
 
 /** Every rule, in the order their findings are shown. */
-export const RULES: readonly Rule[] = [dnsRule, noServersRule, relayRule, blocklistRule, authRule, authOutcomeRule, greetingRule, portsRule, tlsRule, certExpiryRule, plaintextAuthRule, disagreeRule, oauthRule];
+export const RULES: readonly Rule[] = [
+  dnsRule,
+  noServersRule,
+  networkBlocksRule,
+  relayRule,
+  blocklistRule,
+  authRule,
+  authOutcomeRule,
+  greetingRule,
+  portsRule,
+  interceptionRule,
+  inspectionRule,
+  mtuRule,
+  ipv6Rule,
+  tlsRule,
+  certExpiryRule,
+  plaintextAuthRule,
+  disagreeRule,
+  oauthRule,
+];
 
 const SEVERITY_ORDER: Record<Finding['severity'], number> = { error: 0, warning: 1, info: 2 };
 
@@ -37,12 +62,14 @@ export function buildReport(facts: CheckFacts): CheckReport {
     .filter((p) => p.purpose === 'incoming' || p.purpose === 'outgoing')
     .filter((p, i, all) => all.findIndex((q) => q.host === p.host && q.port === p.port) === i)
     .map((p) => ({ role: p.role === 'tcp' ? ('smtp' as const) : p.role, host: p.host, port: p.port, security: p.security, sources: p.sources }));
+  const configured = configuredVerdicts(facts, recommendation);
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     ...facts,
     servers,
     findings,
     recommendation,
+    ...(configured ? { configured } : {}),
     status: {
       sending: verdict(recommendation.outgoing),
       receiving: verdict(recommendation.incoming),
@@ -59,6 +86,8 @@ function verdict(s: Setting | undefined): 'works' | 'fails' | 'unverified' {
 export function reportExitCode(report: CheckReport): 0 | 1 {
   const { sending, receiving } = report.status;
   if (sending === 'fails' || receiving === 'fails') return 1;
+  // The user's own settings (--thunderbird-profile) that do not work from here are a problem to fix.
+  if (report.configured?.some((c) => c.works === 'no')) return 1;
   return report.findings.some((f) => f.severity === 'error') ? 1 : 0;
 }
 

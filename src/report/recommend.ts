@@ -3,6 +3,7 @@
  * plaintext; authenticated submission preferred), and whether the answer is a hybrid account.
  * Pure: facts in, recommendation and the findings that belong to it out.
  */
+import type { MessageRef, MessageValue } from '../i18n/types.js';
 import type { Security } from '../lib/types.js';
 import { isOAuthMechanism } from '../lib/oauth.js';
 import { clientDescription, connected, evidenceOf, loginNotVerified, offersAuth } from './analysis.js';
@@ -24,7 +25,7 @@ function byBest(a: CheckProbe, b: CheckProbe): number {
   );
 }
 
-function setting(p: CheckProbe, auth: Setting['auth'], verified: boolean, reason: string, username?: string): Setting {
+function setting(p: CheckProbe, auth: Setting['auth'], verified: boolean, reason: MessageRef, username?: string): Setting {
   return {
     role: p.role === 'tcp' ? 'smtp' : p.role,
     host: p.host,
@@ -58,14 +59,14 @@ export function recommend(facts: CheckFacts): RecommendationOutcome {
   const user = facts.credentials.user;
   const secret = facts.credentials.kind === 'oauth2' ? 'token' : 'password';
   const findings: Finding[] = [];
-  const notes: string[] = [];
+  const notes: MessageRef[] = [];
 
   // Receiving: with a password, only a login proves it; without, a clean session with TLS is the best we know.
   const incoming = facts.probes
     .filter((p) => p.purpose === 'incoming' && p.result.ok && (creds ? p.result.auth?.ok : true))
     .sort(byBest);
   const incomingSettings = incoming.map((p) =>
-    setting(p, loginAuth(p, facts), creds, creds ? 'logged in from this network' : 'the server answers from this network; the login was not tested (no password given)', user),
+    setting(p, loginAuth(p, facts), creds, { msg: creds ? 'reason.loggedIn' : 'reason.answersLoginUntested' }, user),
   );
 
   // Sending, in order of preference.
@@ -84,23 +85,13 @@ export function recommend(facts: CheckFacts): RecommendationOutcome {
   const hybridRelays = facts.probes.filter((p) => p.purpose === 'network-smtp' && p.result.ok && p.result.relay?.accepted).sort(byBest);
 
   const outgoingSettings: Setting[] = [
-    ...authSubmission.map((p) => setting(p, loginAuth(p, facts), true, 'logged in and the server accepted a recipient outside its domain (then reset: no message sent)', user)),
-    ...openRelayForUs.map((p) => setting(p, 'none', true, 'the server relays for this network without a login (this only works while you are on this network)')),
+    ...authSubmission.map((p) => setting(p, loginAuth(p, facts), true, { msg: 'reason.submissionVerified' }, user)),
+    ...openRelayForUs.map((p) => setting(p, 'none', true, { msg: 'reason.relaysForNetwork' })),
     ...authOffered.map((p) =>
-      setting(
-        p,
-        loginAuth(p, facts),
-        false,
-        creds
-          ? `the server offers login over an encrypted connection; the login could not be verified: ${loginNotVerified(facts, p.host, p.port) ?? 'no verdict'}`
-          : 'the server offers login over an encrypted connection; not verified (no password given)',
-        user,
-      ),
+      setting(p, loginAuth(p, facts), false, creds ? { msg: 'reason.loginUnverified', params: { why: loginNotVerified(facts, p.host, p.port) ?? { msg: 'login.noVerdict' } } } : { msg: 'reason.loginOffered' }, user),
     ),
   ];
-  const hybridSettings = hybridRelays.map((p) =>
-    setting(p, 'none', true, `the SMTP server of the network you are on relays for you (verified up to RCPT, then reset)`),
-  );
+  const hybridSettings = hybridRelays.map((p) => setting(p, 'none', true, { msg: 'reason.networkRelays' }));
 
   let outgoingChoice = outgoingSettings[0];
   let hybrid = false;
@@ -112,17 +103,16 @@ export function recommend(facts: CheckFacts): RecommendationOutcome {
 
   if (hybrid && outgoingChoice) {
     const p = hybridRelays[0]!;
+    const network: MessageValue = facts.network.provider?.domain ?? { msg: 'word.thisNetwork' };
     notes.push(
-      `Hybrid account: keep receiving from ${incomingSettings[0]?.host ?? 'your mailbox provider'}, and send through ${p.host}:${p.port}, the SMTP server of the network you are on (${facts.network.provider?.domain ?? 'this network'}).`,
-      'This works only while you are connected to this network: when you change network (home, office, mobile), the outgoing server has to change too.',
+      { msg: 'note.hybrid', params: { incoming: incomingSettings[0]?.host ?? { msg: 'word.mailboxProvider' }, host: p.host, port: p.port, network } },
+      { msg: 'note.hybridOnlyHere' },
     );
     findings.push({
       code: 'HYBRID_RECOMMENDED',
       severity: 'info',
-      summary: `Send through ${p.host} (this network’s server); keep receiving from your mailbox provider`,
-      explanation: `Your mailbox provider’s server does not send for you from here and no authenticated submission was verified, but the SMTP server of the network you are on (${facts.network.provider?.domain ?? 'this network'}) accepts mail from ${clientDescription(facts)}. A hybrid account uses it for sending only.`,
+      params: { host: p.host, port: p.port, network, client: clientDescription(facts), security: { msg: `security.${p.result.security}` } },
       evidence: evidenceOf(p, 3),
-      fix: `Outgoing server: ${p.host}, port ${p.port}, ${p.result.security === 'plain' ? 'no encryption' : p.result.security === 'tls' ? 'SSL/TLS' : 'STARTTLS'}, no authentication. Change it again when you change network.`,
       probes: [p.id],
     });
     findings.push(...spfCaveat(facts, p));
@@ -132,10 +122,10 @@ export function recommend(facts: CheckFacts): RecommendationOutcome {
     const why = p && creds ? loginNotVerified(facts, p.host, p.port) : undefined;
     notes.push(
       p && refused(p)
-        ? `${p.host} refused the ${secret}: fix it (see the findings), then this setting works from any network.`
+        ? { msg: 'note.passwordRefused', params: { host: p.host, secret } }
         : p && why
-          ? `Sending through ${p.host}:${p.port} was not verified: ${why} (see the findings).`
-          : 'Sending with your password was not verified: run again with --user and a password (MAILDOCTOR_PASSWORD, --password-stdin or the prompt).',
+          ? { msg: 'note.loginUnverified', params: { host: p.host, port: p.port, why } }
+          : { msg: 'note.passwordUntested' },
     );
   }
 
@@ -144,10 +134,8 @@ export function recommend(facts: CheckFacts): RecommendationOutcome {
     findings.push({
       code: 'NOT_VERIFIED',
       severity: 'info',
-      summary: 'Logins were not tested (no password given)',
-      explanation: 'Without a password maildoctor can check servers, ports, encryption and whether the server relays for this network, but not that your user name and password work.',
+      params: { what: 'logins', address: '', zones: [], refused: 'no' },
       evidence: [],
-      fix: 'Run again with --user NAME and the password in MAILDOCTOR_PASSWORD, on stdin (--password-stdin) or at the prompt.',
       probes: [],
     });
   }
@@ -156,8 +144,7 @@ export function recommend(facts: CheckFacts): RecommendationOutcome {
     findings.push({
       code: 'NOTHING_WORKS',
       severity: 'error',
-      summary: 'Nothing works from this network: neither sending nor receiving could be verified',
-      explanation: 'No server of this address answered in a usable way from here. The findings above say why for each server.',
+      params: {},
       evidence: [],
       probes: [],
     });

@@ -35,20 +35,28 @@ export function spfCaveat(facts: CheckFacts, p: CheckProbe): Finding[] {
   const severity = severityOf(ev, strict);
   if (!severity) return [];
   const d = facts.domain;
-  const fate = strict && !undecided ? (dmarc === 'reject' ? 'rejected' : 'put in spam') : 'marked as suspicious';
   return [
     {
       code: 'SPF_HYBRID_FAIL',
       severity,
-      summary: undecided ? `maildoctor could not tell whether mail from ${d} sent through ${p.host} passes SPF` : `Mail from ${d} sent through ${p.host} may be ${fate} by recipients`,
-      explanation: `${spfSentence(ev, d, p.host, q.ip)} ${dmarcSentence(dmarc, d, ev.result)}`,
+      params: {
+        domain: d,
+        host: p.host,
+        ip: q.ip,
+        result: ev.result,
+        undecided: undecided ? 'yes' : 'no',
+        fate: strict && !undecided ? (dmarc === 'reject' ? 'rejected' : 'spam') : 'suspicious',
+        // The evaluator's reason and deciding term are RFC 7208 data (a mechanism, a DNS name), not prose.
+        reason: ev.reason ?? 'none',
+        decidedBy: ev.decidedBy ?? 'none',
+        dmarc: dmarc ?? 'absent',
+      },
       evidence: [
         `SPF ${d}: ${facts.discovery.facts.spf.matching[0] ?? '(none)'}`,
         `SPF result for ${q.ip}: ${ev.result}${ev.decidedBy ? ` (${ev.decidedBy})` : ''}${ev.reason ? ` (${ev.reason})` : ''}; ${ev.dnsTerms} DNS-querying terms, ${ev.voidLookups} void lookups`,
         `DMARC _dmarc.${d}: ${dmarcRecord ?? '(none)'}`,
         `hybrid server ${p.host} = ${q.ip}`,
       ],
-      fix: 'Prefer authenticated submission to your mailbox provider if it offers it; if you manage the domain, allow the hybrid server in its SPF record; otherwise expect some recipients to refuse mail sent this way.',
       probes: [p.id],
     },
   ];
@@ -73,29 +81,4 @@ function severityOf(ev: SpfEvaluation, strict: boolean): Finding['severity'] | u
     default:
       return 'info'; // temperror, incomplete: the evidence cannot decide
   }
-}
-
-function spfSentence(ev: SpfEvaluation, d: string, host: string, ip: string): string {
-  const server = `${host} (${ip})`;
-  switch (ev.result) {
-    case 'none':
-      return `${d} publishes no SPF policy, so recipients cannot tell that ${server} may send for it.`;
-    case 'permerror':
-      return `The SPF policy of ${d} is broken (${ev.reason ?? 'permerror'}): recipients get "permerror" for any server, ${server} included.`;
-    case 'temperror':
-    case 'incomplete':
-      return `The SPF policy of ${d} could not be evaluated for ${server}: ${ev.reason ?? 'some of the DNS answers it needs could not be had'}.`;
-    case 'neutral':
-      return `The SPF policy of ${d} makes no statement about ${server} (result "neutral"${ev.reason ? `: ${ev.reason}` : ''}).`;
-    default:
-      return `The SPF policy of ${d} does not allow ${server}: SPF result "${ev.result}"${ev.decidedBy ? `, decided by ${ev.decidedBy}` : ''}.`;
-  }
-}
-
-function dmarcSentence(dmarc: ReturnType<typeof dmarcPolicy>, d: string, result: SpfEvaluation['result']): string {
-  if (dmarc === 'reject' || dmarc === 'quarantine') {
-    return `${d} publishes DMARC p=${dmarc}: recipients ${dmarc === 'reject' ? 'reject' : 'put in spam'} mail from ${d} that neither passes SPF for ${d} (aligned with the From address) nor carries a valid DKIM signature of ${d}, and the hybrid server signs nothing for ${d}: SPF alone decides.`;
-  }
-  if (dmarc === 'none') return `${d} publishes DMARC p=none: recipients are only asked to report, but many still count an SPF ${result} against the message.`;
-  return `${d} publishes no DMARC policy: each recipient decides on the SPF result alone${result === 'fail' ? ', and a "fail" is often refused' : ''}.`;
 }

@@ -4,16 +4,18 @@ import type { DiscoveryResult, MailRole, Provenance } from '../discovery/types.j
 import type { NetworkIdentity } from '../discovery/network.js';
 import type { BlocklistFacts } from '../discovery/dnsbl.js';
 import type { SpfDnsAnswer } from './spf.js';
+import type { MessageParams, MessageRef } from '../i18n/types.js';
+import type { ConfiguredServer } from '../thunderbird/profile.js';
 
 /** Version of the `maildoctor check --json` document (docs/check-report.schema.json). Bumped on breaking change. */
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 2;
 
 /**
  * Why a probe was run. `mailbox` probes test the address's own servers; `network-smtp` probes test the SMTP
  * servers of the network the user is on (the hybrid option); `control` probes test well-known endpoints to
  * tell "this network blocks the port" from "that server is down".
  */
-export type ProbePurpose = 'incoming' | 'outgoing' | 'network-smtp' | 'control';
+export type ProbePurpose = 'incoming' | 'outgoing' | 'network-smtp' | 'control' | 'configured';
 
 /** One probe of a check: what was tried, why, and what happened. */
 export interface CheckProbe {
@@ -30,24 +32,24 @@ export interface CheckProbe {
   withAuth: boolean;
   /** Whether the relay test (MAIL FROM/RCPT TO/RSET) ran. */
   relayTest: boolean;
-  /** Sources that named the server (discovery provenance, or `network` / `control`). */
-  sources: Array<Provenance | 'network' | 'control'>;
+  /** Sources that named the server (discovery provenance, or `network` / `control`, or `thunderbird` for a configured one). */
+  sources: Array<Provenance | 'network' | 'control' | 'thunderbird'>;
   result: ProbeResult;
 }
 
 export type Severity = 'error' | 'warning' | 'info';
 
-/** A rule's output: stable code, how bad, what it means in plain words, the proof, the fix. */
+/**
+ * A rule's output: stable code, how bad, the values its sentences take, the proof. The sentences (summary,
+ * explanation, fix) are the code's entries in the message catalogues (src/i18n), formatted with `params` in the
+ * reader's language: rules never write words, and JSON consumers read codes and parameters, never sentences.
+ */
 export interface Finding {
   code: FindingCode;
   severity: Severity;
-  /** One line. */
-  summary: string;
-  /** A few sentences in plain language. */
-  explanation: string;
+  params: MessageParams;
   /** Transcript lines and facts that prove it, each prefixed by the probe it comes from. */
   evidence: string[];
-  fix?: string;
   /** Probe ids the finding is about. */
   probes: string[];
 }
@@ -67,8 +69,8 @@ export interface Setting {
   username?: string;
   /** Proven from this network by a probe that went through (login included when `auth` is `password`). */
   verified: boolean;
-  /** Why it is recommended, in plain words. */
-  reason: string;
+  /** Why it is recommended: a message of the text catalogue (`reason.*`). */
+  reason: MessageRef;
   /** The probe that proves it. */
   probe?: string;
 }
@@ -80,8 +82,8 @@ export interface Recommendation {
   hybrid: boolean;
   /** Other working settings, best first. */
   alternatives: Setting[];
-  /** Plain sentences for the "what to do" section. */
-  notes: string[];
+  /** Messages of the text catalogue (`note.*`) for the "what to do" section. */
+  notes: MessageRef[];
 }
 
 /** Everything a check learnt: the report builder's input. Pure data, JSON-serialisable. */
@@ -104,6 +106,25 @@ export interface CheckFacts {
   spf?: { answers: SpfDnsAnswer[] };
   /** DNS blocklist answers about the public address, when they were asked (src/check/blocklists.ts). */
   blocklists?: BlocklistFacts;
+  /** The servers the user's Thunderbird profile has for this address (`check --thunderbird-profile`). */
+  clientSettings?: ConfiguredServer[];
+}
+
+/** A configured server, as tried from this network: does it work, and what to change it to when it does not. */
+export interface ConfiguredVerdict {
+  role: ConfiguredServer['role'];
+  host: string;
+  port: number;
+  security: Security;
+  auth: ConfiguredServer['auth'];
+  /** `yes`: proven from here; `no`: does not work from here; `unverified`: answers, the login could not be tried. */
+  works: 'yes' | 'no' | 'unverified';
+  /** The id of the probe that tried it as configured. */
+  probe: string;
+  /** The error and warning codes of that probe. */
+  codes: string[];
+  /** What to change it to when it does not work: the recommended setting for its role. */
+  changeTo?: Setting;
 }
 
 /** The `maildoctor check --json` document. */
@@ -113,6 +134,8 @@ export interface CheckReport extends CheckFacts {
   servers: Array<{ role: MailRole; host: string; port: number; security: Security; sources: string[] }>;
   findings: Finding[];
   recommendation: Recommendation;
+  /** With --thunderbird-profile: each configured server of this address and its verdict. */
+  configured?: ConfiguredVerdict[];
   /** Sending and receiving verdicts, the basis of the exit code. */
   status: { sending: 'works' | 'fails' | 'unverified'; receiving: 'works' | 'fails' | 'unverified' };
 }

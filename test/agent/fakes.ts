@@ -3,7 +3,7 @@
  * reads filled in), a controllable check function, and a mutable fingerprint source.
  */
 import type { CheckOptions } from '../../src/check/check.js';
-import type { CheckProbe, CheckReport, Setting } from '../../src/report/types.js';
+import { REPORT_SCHEMA_VERSION, type CheckProbe, type CheckReport, type Setting } from '../../src/report/types.js';
 import type { Verdict } from '../../src/agent/summary.js';
 
 export interface FakeReportSpec {
@@ -24,7 +24,7 @@ export interface FakeReportSpec {
 }
 
 function setting(role: Setting['role'], host: string, port: number, security: Setting['security'], auth: Setting['auth'], verified: boolean): Setting {
-  return { role, host, port, security, auth, verified, reason: 'test', probe: `${role}:${host}:${port}` };
+  return { role, host, port, security, auth, verified, reason: { msg: 'reason.loggedIn' }, probe: `${role}:${host}:${port}` };
 }
 
 function probe(purpose: CheckProbe['purpose'], protocol: CheckProbe['protocol'], host: string, port: number, ok: boolean, certDays?: number): CheckProbe {
@@ -66,7 +66,8 @@ function probe(purpose: CheckProbe['purpose'], protocol: CheckProbe['protocol'],
       warnings: [],
       skipped: [],
       transcript: [],
-    },
+      // The agent reads `ok` and the TLS facts only; a failed fake carries no error of its own.
+    } as CheckProbe['result'],
   };
 }
 
@@ -84,7 +85,7 @@ export function makeReport(spec: FakeReportSpec = {}): CheckReport {
   if (inHost) probes.push(probe('incoming', 'imaps', inHost, 993, receiving !== 'fails'));
   if (outHost) probes.push(probe(spec.hybrid ? 'network-smtp' : 'outgoing', 'smtps', outHost, spec.outgoingPort ?? (spec.hybrid ? 25 : 465), sending !== 'fails', spec.certDays));
   return {
-    schemaVersion: 1,
+    schemaVersion: REPORT_SCHEMA_VERSION,
     address,
     domain,
     startedAt: new Date().toISOString(),
@@ -109,7 +110,7 @@ export function makeReport(spec: FakeReportSpec = {}): CheckReport {
     probes,
     relayRecipient: 'maildoctor-relay-test@example.net',
     servers: [],
-    findings: spec.findingText ? [{ code: 'AUTH_FAILED', severity: 'error', summary: spec.findingText, explanation: '', evidence: [], probes: [] }] : [],
+    findings: spec.findingText ? [{ code: 'AUTH_FAILED', severity: 'error', params: { hosts: [spec.findingText], user: 'alice' }, evidence: [], probes: [] }] : [],
     recommendation: { ...(incoming ? { incoming } : {}), ...(outgoing ? { outgoing } : {}), hybrid: Boolean(spec.hybrid && outgoing), alternatives: [], notes: [] },
     status: { sending, receiving },
   };

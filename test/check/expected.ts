@@ -12,12 +12,17 @@ import type { Setting } from '../../src/report/types.js';
 export type RuleName =
   | 'dnsRule'
   | 'noServersRule'
+  | 'networkBlocksRule'
   | 'relayRule'
   | 'blocklistRule'
   | 'authRule'
   | 'authOutcomeRule'
   | 'greetingRule'
   | 'portsRule'
+  | 'interceptionRule'
+  | 'inspectionRule'
+  | 'mtuRule'
+  | 'ipv6Rule'
   | 'tlsRule'
   | 'certExpiryRule'
   | 'plaintextAuthRule'
@@ -159,5 +164,57 @@ export const EXPECTED: Record<string, Expected> = {
     rules: { dnsRule: ['DNS_DOMAIN_NOT_FOUND:error'] },
     status: { sending: 'fails', receiving: 'fails' },
     hybrid: false,
+  },
+  // Issue 10: what the network does. A web-only network: one finding, no "unreachable" per server; sending only
+  // through the network's own relay (hybrid), receiving impossible from here.
+  'web-only': {
+    exitCode: 1,
+    findings: ['NETWORK_BLOCKS_MAIL:error', 'SPF_HYBRID_FAIL:warning', 'HYBRID_RECOMMENDED:info'],
+    rules: { networkBlocksRule: ['NETWORK_BLOCKS_MAIL:error'], ...HYBRID },
+    status: { sending: 'works', receiving: 'fails' },
+    hybrid: true,
+    outgoing: HYBRID_OUT,
+  },
+  // No control: the block is inferred from the MX and the network's own server, and the report says so.
+  'port25-rejected-no-controls': blocked25(),
+  // Interception: no certificate-mismatch finding for what interception explains.
+  intercept25: {
+    exitCode: 0,
+    findings: ['PORT_INTERCEPTED_BY_NETWORK:warning', 'AUTH_REQUIRED:info'],
+    rules: { authRule: ['AUTH_REQUIRED:info'], interceptionRule: ['PORT_INTERCEPTED_BY_NETWORK:warning'] },
+    status: { sending: 'works', receiving: 'works' },
+    hybrid: false,
+    incoming: IMAPS,
+    outgoing: SUBMISSIONS,
+  },
+  // Inspection: no STARTTLS_UNAVAILABLE blaming the server; the relay refusal on 25 is the provider's own (info).
+  inspect25: {
+    exitCode: 0,
+    findings: ['SMTP_INSPECTED_BY_NETWORK:warning', 'SMTP_RELAY_DENIED:info', 'AUTH_REQUIRED:info'],
+    rules: { relayRule: ['SMTP_RELAY_DENIED:info'], authRule: ['AUTH_REQUIRED:info'], inspectionRule: ['SMTP_INSPECTED_BY_NETWORK:warning'] },
+    status: { sending: 'works', receiving: 'works' },
+    hybrid: false,
+    incoming: IMAPS,
+    outgoing: SUBMISSIONS,
+  },
+  // The black hole: every TLS port of the provider stalls; TLS to the ISP's own relay works, so sending is hybrid.
+  'mtu-blackhole': {
+    exitCode: 1,
+    findings: ['PATH_MTU_BLACKHOLE:error', 'SPF_HYBRID_FAIL:warning', 'HYBRID_RECOMMENDED:info'],
+    rules: { mtuRule: ['PATH_MTU_BLACKHOLE:error'], ...HYBRID },
+    status: { sending: 'works', receiving: 'fails' },
+    hybrid: true,
+    outgoing: HYBRID_OUT,
+  },
+  // Dual stack with IPv6 dropped on the way: the sessions go over IPv4 (as a Happy Eyeballs client's would), and
+  // the dead IPv6 path is reported. Port 25 connects here, so the provider's relay refusal shows (info).
+  'ipv6-broken': {
+    exitCode: 0,
+    findings: ['IPV6_PATH_BROKEN:warning', 'SMTP_RELAY_DENIED:info', 'AUTH_REQUIRED:info'],
+    rules: { relayRule: ['SMTP_RELAY_DENIED:info'], authRule: ['AUTH_REQUIRED:info'], ipv6Rule: ['IPV6_PATH_BROKEN:warning'] },
+    status: { sending: 'works', receiving: 'works' },
+    hybrid: false,
+    incoming: IMAPS,
+    outgoing: SUBMISSIONS,
   },
 };

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { LANGS, translator } from '../../src/i18n/index.js';
 import { FINDING_CODES } from '../../src/lib/codes.js';
 import { buildReport, recommend, reportExitCode, RULES } from '../../src/report/index.js';
 import type { CheckFacts, CheckReport } from '../../src/report/types.js';
@@ -36,7 +37,26 @@ const RULE_NAMES = RULES.map((r) => r.name as RuleName);
 
 describe('report rules on facts recorded from the lab', () => {
   it('knows every rule by name (the table in test/check/expected.ts uses them)', () => {
-    assert.deepEqual(RULE_NAMES, ['dnsRule', 'noServersRule', 'relayRule', 'blocklistRule', 'authRule', 'authOutcomeRule', 'greetingRule', 'portsRule', 'tlsRule', 'certExpiryRule', 'plaintextAuthRule', 'disagreeRule', 'oauthRule']);
+    assert.deepEqual(RULE_NAMES, [
+      'dnsRule',
+      'noServersRule',
+      'networkBlocksRule',
+      'relayRule',
+      'blocklistRule',
+      'authRule',
+      'authOutcomeRule',
+      'greetingRule',
+      'portsRule',
+      'interceptionRule',
+      'inspectionRule',
+      'mtuRule',
+      'ipv6Rule',
+      'tlsRule',
+      'certExpiryRule',
+      'plaintextAuthRule',
+      'disagreeRule',
+      'oauthRule',
+    ]);
   });
 
   for (const s of SCENARIOS) {
@@ -67,7 +87,7 @@ describe('report rules on facts recorded from the lab', () => {
         assert.equal(reportExitCode(report), expected.exitCode);
         for (const f of report.findings) {
           assert.ok(Object.hasOwn(FINDING_CODES, f.code), f.code);
-          assert.ok(f.summary && f.explanation, `${f.code} has a summary and an explanation`);
+          for (const lang of LANGS) assert.ok(translator(lang).finding(f).summary && translator(lang).finding(f).explanation, `${f.code} has a summary and an explanation in ${lang}`);
           for (const id of f.probes) assert.ok(facts.probes.some((p) => p.id === id), `${f.code} cites probe ${id}, which is not in the facts`);
         }
         const ids = new Set(facts.probes.map((p) => p.id));

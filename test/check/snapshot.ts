@@ -12,7 +12,8 @@ export const SNAPSHOT_DIR = join(fileURLToPath(new URL('.', import.meta.url)), '
 /**
  * Replace what changes from run to run in a rendered report: the per-run test CA's name (it carries its
  * creation time), certificate dates (the test certificates are made relative to now), and — for text
- * rendered without `stable` — the check's duration and date, per-probe durations and "after N ms".
+ * rendered without `stable` — the check's duration and date, per-probe durations and "after N ms"; and the
+ * timings findings quote as evidence ("N ms").
  */
 export function normaliseReportText(text: string): string {
   return text
@@ -22,7 +23,11 @@ export function normaliseReportText(text: string): string {
     .replace(/expires in (\d+) days?, on \d{4}-\d{2}-\d{2}/g, 'expires in $1 days, on <date>')
     .replace(/^(maildoctor check \S+) \(\d+(?:\.\d+)? s, \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\)$/m, '$1')
     .replace(/^( {2}[✓✗] .*) \d+ ms$/gm, '$1')
-    .replace(/ after \d+ ms/g, '');
+    .replace(/ after \d+ ms/g, '')
+    // Timings a finding quotes as its evidence (a TLS stall's wait, a connect's round trip).
+    .replace(/\b\d+ ms\b/g, '<n> ms')
+    // The per-run test certificates' fingerprints, quoted by interception evidence.
+    .replace(/SHA-256 [0-9A-F]{2}(?::[0-9A-F]{2})+…/g, 'SHA-256 <fingerprint>…');
 }
 
 export function matchSnapshot(name: string, actual: string): void {

@@ -2,7 +2,9 @@
  * The lab's DNS resolver: the discovery tests' authoritative test server (test/discovery/dns-server.ts) run as
  * a child process inside the lab's router namespace, where it plays the ISP's resolver.
  *
- *     ip netns exec NS node --import tsx test/lab/dns-main.ts --listen 198.51.100.1 [--listen ADDR…] ZONEFILE…
+ *     ip netns exec NS node --import tsx test/lab/dns-main.ts --listen 198.51.100.1 [--listen ADDR…] [--outside refused] ZONEFILE…
+ *
+ * `--outside refused`: names outside the zones get REFUSED (a closed network's resolver), not NXDOMAIN.
  *
  * It answers on port 53 (UDP and TCP) of each --listen address, one socket per address so that a UDP answer
  * always leaves from the address the query was sent to. Control lines on stdin, one answer line each on stdout:
@@ -18,8 +20,10 @@ const DNS_PORT = 53;
 const args = process.argv.slice(2);
 const listen: string[] = [];
 let files: string[] = [];
+let outside: 'refused' | undefined;
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--listen') listen.push(args[++i]!);
+  else if (args[i] === '--outside') outside = args[++i] === 'refused' ? 'refused' : undefined;
   else files.push(args[i]!);
 }
 
@@ -28,6 +32,7 @@ let records = loadZone(...files);
 
 async function addListener(host: string): Promise<void> {
   const server = await TestDnsServer.start(records, { host, port: DNS_PORT });
+  server.outsideZones = outside;
   servers.push(server);
 }
 

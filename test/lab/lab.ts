@@ -143,6 +143,12 @@ export interface LabOptions {
   password?: string;
   /** Messages delivered to the mailbox (shown by the probes as a count). @default 1 */
   messages?: number;
+  /**
+   * What the lab's resolver answers for names outside the lab's zones: NXDOMAIN (`'nxdomain'`), or REFUSED as
+   * a closed network's resolver does (the demo: the default command line asks the ISPDB and the default
+   * control endpoints, which must fail as they would there, without leaving the machine). @default 'nxdomain'
+   */
+  outsideZones?: 'nxdomain' | 'refused';
 }
 
 export interface ExecOptions {
@@ -173,6 +179,11 @@ export interface CheckArgsOptions {
   json?: boolean;
   /** @default the ISP's resolver, or the provider network's when the user is there */
   dns?: string;
+  /**
+   * The default command line: no --dns (the namespace's resolv.conf names the lab's resolver), no --no-ispdb,
+   * the default control endpoints. Only --ca stays: the lab's servers have the lab CA's certificates.
+   */
+  defaults?: boolean;
   extra?: string[];
 }
 
@@ -294,10 +305,13 @@ export class Lab {
   readonly #children = new Set<ChildProcess>();
   #stopping?: Promise<void>;
 
+  readonly #outsideZones: 'nxdomain' | 'refused';
+
   private constructor(id: string, options: LabOptions) {
     this.#id = id;
     this.password = options.password ?? randomPassword();
     this.#messages = options.messages ?? 1;
+    this.#outsideZones = options.outsideZones ?? 'nxdomain';
   }
 
   /** Prefix of this lab's namespace names (`md<pid>`). */
@@ -361,7 +375,7 @@ export class Lab {
     const zoneFiles = await this.#writeZones();
     const dnsAddresses = [...this.segments.values()].filter((s) => s.dns).map((s) => s.routerAddress);
     const [dns, control, ispPostfix, dovecot] = await Promise.all([
-      this.#startService('dns', 'isp', ['dns-main.ts', ...dnsAddresses.flatMap((a) => ['--listen', a]), ...zoneFiles]),
+      this.#startService('dns', 'isp', ['dns-main.ts', ...dnsAddresses.flatMap((a) => ['--listen', a]), ...(this.#outsideZones === 'refused' ? ['--outside', 'refused'] : []), ...zoneFiles]),
       this.#startService('control', 'net', ['control-main.ts', LAB.control, ...LAB.controlPorts.map(String)]),
       startPostfix({
         netns: router,
@@ -694,6 +708,9 @@ export class Lab {
 
   /** Arguments of `maildoctor check` for this lab: resolver, test CA, control endpoints, no ISPDB, no echo. */
   checkArgs(options: CheckArgsOptions = {}): string[] {
+    if (options.defaults) {
+      return ['check', options.address ?? LAB.address, '--ca', this.caFile, ...((options.login ?? true) ? ['--user', LAB.user] : []), ...((options.json ?? true) ? ['--json'] : []), ...(options.extra ?? [])];
+    }
     return [
       'check',
       options.address ?? LAB.address,
@@ -714,8 +731,9 @@ export class Lab {
    * Run the CLI (from the sources, test/lab/cli.ts) in the user's namespace. The password goes in
    * MAILDOCTOR_PASSWORD, never on the command line.
    */
-  runCli(args: string[], options: { password?: string; oauthToken?: string; timeoutMs?: number; command?: string[] } = {}): Promise<ExecResult> {
+  runCli(args: string[], options: { password?: string; oauthToken?: string; timeoutMs?: number; command?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<ExecResult> {
     const env = labEnv({
+      ...options.env,
       ...(options.password !== undefined ? { MAILDOCTOR_PASSWORD: options.password } : {}),
       ...(options.oauthToken !== undefined ? { [LAB_TOKEN_ENV]: options.oauthToken } : {}),
     });
@@ -724,11 +742,12 @@ export class Lab {
   }
 
   /** `maildoctor check` in the user's namespace with {@link checkArgs}; logs in with the lab's password unless told otherwise. */
-  runCheck(options: CheckArgsOptions & { password?: string; command?: string[] } = {}): Promise<ExecResult> {
+  runCheck(options: CheckArgsOptions & { password?: string; command?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<ExecResult> {
     const login = options.login ?? true;
     return this.runCli(this.checkArgs(options), {
       ...(options.oauthToken !== undefined ? { oauthToken: options.oauthToken } : login ? { password: options.password ?? this.password } : {}),
       ...(options.command ? { command: options.command } : {}),
+      ...(options.env ? { env: options.env } : {}),
     });
   }
 

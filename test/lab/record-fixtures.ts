@@ -8,6 +8,7 @@
  * this machine. After recording, review the diff and the expectations in test/check/expected.ts.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { translator } from '../../src/i18n/index.js';
 import type { CheckReport } from '../../src/report/types.js';
 import { cleanupStaleLabs, Lab } from './lab.js';
 import { factsOf, REPORT_FIXTURES, reportFixturePath, unfitForFixture } from './report-files.js';
@@ -46,7 +47,7 @@ try {
     await writeFile(reportFixturePath(s.id), text);
     process.stdout.write(
       `${s.id}: exit ${r.code}, ${(r.durationMs / 1000).toFixed(1)} s, status ${report.status.sending}/${report.status.receiving}, hybrid ${report.recommendation.hybrid}\n` +
-        report.findings.map((f) => `  ${f.severity.padEnd(7)} ${f.code}  ${f.summary}\n`).join(''),
+        report.findings.map((f) => `  ${f.severity.padEnd(7)} ${f.code}  ${translator('en').finding(f).summary}\n`).join(''),
     );
   }
 } finally {

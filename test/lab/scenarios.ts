@@ -4,12 +4,15 @@
  * the fixture recorder (test/lab/record-fixtures.ts). They are listed in the order that restarts least.
  */
 import { LAB, type CheckArgsOptions, type FirewallMode, type Lab, type ProviderConfig } from './lab.js';
+import { networkOf, setNetwork, type NetworkSituation } from './networks.js';
 
 export interface LabState {
   provider: ProviderConfig;
   firewall: FirewallMode;
   /** The segment the user's machine is on. */
   where: 'isp' | 'provider';
+  /** What the network on the way does (test/lab/networks.ts). @default 'normal' */
+  network?: NetworkSituation;
 }
 
 export interface Scenario {
@@ -22,6 +25,8 @@ export interface Scenario {
    * token the provider issued (`right`) or one it never did (`wrong`).
    */
   check: Omit<CheckArgsOptions, 'oauthToken'> & { password?: 'wrong'; token?: 'right' | 'wrong' };
+  /** Issue 10's networks: run by test/check/networks.test.ts with the built CLI, not by scenarios.test.ts. */
+  networkTier?: boolean;
 }
 
 const SEED: LabState = {
@@ -116,6 +121,49 @@ export const SCENARIOS: readonly Scenario[] = [
     state: SUBMISSION,
     check: { address: 'pippo@nonexistent.test', login: false },
   },
+  // Issue 10: what the network does to mail. Submission on 587/465 exists, so a working setting exists too.
+  {
+    id: 'web-only',
+    title: 'a web-only network (guest Wi-Fi forwarding only 80/443): no mail port of any outside server gets through',
+    state: { ...SUBMISSION, network: 'web-only' },
+    check: {},
+    networkTier: true,
+  },
+  {
+    id: 'port25-rejected-no-controls',
+    title: 'the ISP rejects port 25 and no control endpoint is asked (--no-controls): the block is inferred, and says so',
+    state: { ...SUBMISSION, firewall: 'reject' },
+    check: { extra: ['--no-controls'] },
+    networkTier: true,
+  },
+  {
+    id: 'intercept25',
+    title: 'the network intercepts port 25 (DNAT to its own relay): every destination greets as smtp.isp.test',
+    state: { ...SUBMISSION, network: 'intercept25' },
+    check: {},
+    networkTier: true,
+  },
+  {
+    id: 'inspect25',
+    title: 'an SMTP inspection fixup on port 25 (masked greeting, XXXXXXXA, STARTTLS rewritten)',
+    state: { ...SUBMISSION, network: 'inspect25' },
+    check: {},
+    networkTier: true,
+  },
+  {
+    id: 'mtu-blackhole',
+    title: 'a path-MTU black hole (a narrow link, ICMP fragmentation-needed dropped): TLS to the provider stalls',
+    state: { ...SUBMISSION, network: 'mtu-blackhole' },
+    check: {},
+    networkTier: true,
+  },
+  {
+    id: 'ipv6-broken',
+    title: 'a dual-stack network whose IPv6 path is dropped (2001:db8::/32): IPv4 works, IPv6 gets no answer',
+    state: { ...SUBMISSION, network: 'ipv6-broken' },
+    check: {},
+    networkTier: true,
+  },
 ];
 
 /** Bring the lab to a state, restarting or reconfiguring only what differs from the current one. */
@@ -123,6 +171,7 @@ export async function applyState(lab: Lab, state: LabState): Promise<void> {
   await lab.setProvider(state.provider);
   if (lab.firewall !== state.firewall) await lab.setFirewall(state.firewall);
   if (lab.attachments.get('user')?.segment !== state.where) await lab.moveUser(state.where);
+  if (networkOf(lab) !== (state.network ?? 'normal')) await setNetwork(lab, state.network ?? 'normal');
 }
 
 /** A wrong password that shares nothing with the right one (so "no password in the output" stays checkable). */

@@ -71,6 +71,16 @@ describe('process tier: commands in a namespace with a broken resolver', functio
     assert.ok(ms < 2_000, `settled ${ms} ms after the abort (the silent resolver would hold it for seconds)`);
   });
 
+  it('a domain with 256 MX records: check and discover print no MaxListenersExceededWarning', async () => {
+    const zones = [join(ROOT, 'fixtures', 'process', 'many-mx.zone')];
+    for (const args of [['check', 'jane@many.test', '--json'], ['discover', 'jane@many.test', '--json']]) {
+      const r = await runCli(args, { resolver: 'refused', zones });
+      const json = assertCompleteJson(r, args[0]!) as { facts?: { mx: { records: unknown[] } }; discovery?: { facts: { mx: { records: unknown[] } } } };
+      assert.equal((json.facts ?? json.discovery!.facts).mx.records.length, 256, 'every record is still reported');
+      assert.equal(r.stderr, '', `${args[0]}: ${r.stderr}`);
+    }
+  });
+
   it('check with the resolver of the issue (nothing listens on --dns 127.0.0.1:9) → exit 1 and a report', async () => {
     const r = await runCli(['check', 'someone@example.invalid', '--dns', '127.0.0.1:9', '--timeout', '3000'], { resolver: 'refused' });
     assert.equal(r.code, 1, r.stderr);

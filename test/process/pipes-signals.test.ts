@@ -71,7 +71,7 @@ describe('process tier: pipes, signals, exit codes', function () {
     assert.equal(r.code, 1, r.stderr);
     assert.doesNotMatch(r.stderr, STACK_TRACE);
     const last = r.stdout.trimEnd().split('\n').at(-1)!;
-    assert.match(last, /^Sending (fails|works|unverified), receiving (fails|works|unverified)/);
-    assert.ok(/fails|problems? found/.test(last), `exit 1 but the last line says: ${last}`);
+    // The report's closing line (src/report/view.ts): the result, with the exit code it goes with.
+    assert.match(last, /^Result: (\d+ problems? to fix|problems found), see the findings \(exit code 1\)\.$/, `exit 1 but the last line says: ${last}`);
   });
 });

@@ -6,11 +6,15 @@
  * catalogue, so a new finding code without a fixture fails here.
  */
 import assert from 'node:assert/strict';
+import { LANGS, translator, type Localisable } from '../../src/i18n/index.js';
 import { ERROR_CODES, FINDING_CODES } from '../../src/lib/codes.js';
 import { connected } from '../../src/report/analysis.js';
 import { buildReport, recommend, reportExitCode, RULES } from '../../src/report/index.js';
 import type { CheckFacts, CheckProbe, CheckReport } from '../../src/report/types.js';
 import type { RuleName } from '../check/expected.js';
+
+/** A finding's sentences in English (assertions about wording read them, never the report). */
+const en = (f: Localisable) => translator('en').finding(f);
 import { ALL_FIXTURES, applyPatch, deepFreeze, DERIVED, loadDerived, readDerived, RECORDED, type PatchOp } from './fixtures.js';
 
 interface DerivedExpected {
@@ -74,14 +78,14 @@ function authOutcome(code: string, also: (r: CheckReport) => void): DerivedExpec
 
 const EXPECTED: Record<string, DerivedExpected> = {
   'tls-mode-mismatch-465': seedWith('tlsRule', times(2, 'TLS_MODE_MISMATCH:warning'), 1, (r) => {
-    for (const f of only(r, 'TLS_MODE_MISMATCH')) assert.match(f.fix!, /STARTTLS for this port/);
+    for (const f of only(r, 'TLS_MODE_MISMATCH')) assert.match(en(f).fix!, /STARTTLS for this port/);
   }),
   'tls-mode-mismatch-587': seedWith('tlsRule', times(2, 'TLS_MODE_MISMATCH:warning'), 1, (r) => {
-    for (const f of only(r, 'TLS_MODE_MISMATCH')) assert.match(f.fix!, /SSL\/TLS for this port/);
+    for (const f of only(r, 'TLS_MODE_MISMATCH')) assert.match(en(f).fix!, /SSL\/TLS for this port/);
   }),
   // One host, opposite fixes: the per-host merge must not give 587 the advice meant for 465.
   'tls-mode-swapped': seedWith('tlsRule', times(4, 'TLS_MODE_MISMATCH:warning'), 0, (r) => {
-    const fixes = only(r, 'TLS_MODE_MISMATCH').map((f) => `${f.probes[0]} ${f.fix}`);
+    const fixes = only(r, 'TLS_MODE_MISMATCH').map((f) => `${f.probes[0]} ${en(f).fix}`);
     assert.deepEqual(fixes, [
       'outgoing:mail.disney.test:465 Set the connection security to STARTTLS for this port.',
       'outgoing:mail.disney.test:587 Set the connection security to SSL/TLS for this port.',
@@ -90,6 +94,7 @@ const EXPECTED: Record<string, DerivedExpected> = {
     ]);
   }),
   'starttls-unavailable': seedWith('tlsRule', times(2, 'STARTTLS_UNAVAILABLE:warning'), 1),
+  'starttls-broken': seedWith('tlsRule', times(2, 'STARTTLS_BROKEN:warning'), 1),
   'starttls-injection': seedWith('tlsRule', times(2, 'STARTTLS_PLAINTEXT_INJECTION:warning'), 2, (r) => {
     // The proof is the discarded plaintext, not the relay refusal the session later ended with.
     for (const f of only(r, 'STARTTLS_PLAINTEXT_INJECTION')) {
@@ -106,9 +111,9 @@ const EXPECTED: Record<string, DerivedExpected> = {
     exitCode: 1,
   },
   'server-unreachable': seedWith('portsRule', ['SERVER_UNREACHABLE:warning'], 2, (r) => {
-    assert.equal(only(r, 'SERVER_UNREACHABLE')[0]!.summary, 'smtp.disney.test does not answer on any port from here');
+    assert.equal(en(only(r, 'SERVER_UNREACHABLE')[0]!).summary, 'smtp.disney.test does not answer on any port from here');
     // Unreachable is not "closed": only mail.disney.test's refusals are PORT_CLOSED.
-    for (const f of only(r, 'PORT_CLOSED')) assert.ok(f.probes.every((id) => id.includes('mail.disney.test')), f.summary);
+    for (const f of only(r, 'PORT_CLOSED')) assert.ok(f.probes.every((id) => id.includes('mail.disney.test')), en(f).summary);
   }),
   'config-sources-disagree': seedWith('disagreeRule', ['CONFIG_SOURCES_DISAGREE:warning'], 2, (r) => {
     assert.deepEqual(only(r, 'CONFIG_SOURCES_DISAGREE')[0]!.evidence, ['imap: srv vs autoconfig: srv names imap.disney.test; autoconfig names imap.legacy.disney.test']);
@@ -119,15 +124,41 @@ const EXPECTED: Record<string, DerivedExpected> = {
     findings: ['PORT_FILTERED:warning', 'AUTH_REQUIRED:info'],
     status: WORKS,
     exitCode: 0,
-    also: (r) => assert.match(only(r, 'PORT_FILTERED')[0]!.explanation, /control servers on port 25 answer from here/),
+    also: (r) => assert.match(en(only(r, 'PORT_FILTERED')[0]!).explanation, /control servers on port 25 answer from here/),
   },
   'port-filtered-no-control': {
     focus: 'portsRule',
-    rules: { authRule: ['AUTH_REQUIRED:info'], portsRule: ['PORT_FILTERED:warning'] },
-    findings: ['PORT_FILTERED:warning', 'AUTH_REQUIRED:info'],
+    // No control can decide, but the evidence points at this network: the MX's other ports answer, and so does
+    // port 25 of the network's own server. Reported as an inference, with its reasons.
+    rules: { authRule: ['AUTH_REQUIRED:info'], portsRule: ['PORT_BLOCKED_BY_NETWORK:warning'] },
+    findings: ['PORT_BLOCKED_BY_NETWORK:warning', 'AUTH_REQUIRED:info'],
     status: WORKS,
     exitCode: 0,
-    also: (r) => assert.match(only(r, 'PORT_FILTERED')[0]!.explanation, /no control endpoint on port 25 could tell which/),
+    also: (r) => {
+      const [f] = only(r, 'PORT_BLOCKED_BY_NETWORK');
+      assert.match(en(f!).summary, /probably blocks port 25 \(inferred/);
+      assert.match(en(f!).explanation, /this is an inference, not a measurement/);
+      assert.match(en(f!).explanation, /mail\.disney\.test is an MX of disney\.test/);
+      assert.match(en(f!).explanation, /port 25 of this network’s own server smtp\.isp\.test answers/);
+    },
+  },
+  // The false sentence of issue 10 ("It is not this network: resets come from the destination side") is gone: for
+  // the MX the refusal is an inferred network block; for a host the evidence says nothing about, "undecided".
+  'port-closed-undecided': {
+    focus: 'portsRule',
+    rules: { authRule: ['AUTH_REQUIRED:info'], portsRule: ['PORT_CLOSED:info', 'PORT_BLOCKED_BY_NETWORK:warning'] },
+    findings: ['PORT_BLOCKED_BY_NETWORK:warning', 'AUTH_REQUIRED:info', 'PORT_CLOSED:info'],
+    status: WORKS,
+    exitCode: 0,
+    also: (r) => {
+      const [blocked] = only(r, 'PORT_BLOCKED_BY_NETWORK');
+      assert.deepEqual(blocked!.probes, ['outgoing:mail.disney.test:25', 'outgoing:mail.disney.test:25:auth']);
+      assert.match(en(blocked!).explanation, /an inference, not a measurement: mail\.disney\.test is an MX of disney\.test/);
+      const [closed] = only(r, 'PORT_CLOSED');
+      assert.deepEqual(closed!.probes, ['outgoing:smtp.disney.test:25', 'outgoing:smtp.disney.test:25:auth']);
+      assert.match(en(closed!).explanation, /by the server \(nothing listens there\) or by a firewall on the way/);
+      for (const f of r.findings) assert.doesNotMatch(en(f).explanation, /It is not this network/);
+    },
   },
   'auth-required-530': {
     focus: 'authRule',
@@ -144,16 +175,16 @@ const EXPECTED: Record<string, DerivedExpected> = {
   },
   // Issue 11: the login outcomes that are not "wrong password"; none may ask for a password that was given.
   'auth-temp-failure': authOutcome('AUTH_TEMP_FAILURE', (r) => {
-    assert.match(only(r, 'AUTH_TEMP_FAILURE')[0]!.fix!, /Try again later/);
-    assert.match(r.recommendation.notes.join(' '), /temporary failure on its side; try again later/);
+    assert.match(en(only(r, 'AUTH_TEMP_FAILURE')[0]!).fix!, /Try again later/);
+    assert.match(r.recommendation.notes.map((n) => translator('en').text(n.msg as never, n.params ?? {})).join(' '), /temporary failure on its side; try again later/);
   }),
   'auth-mechanism-too-weak': authOutcome('AUTH_MECHANISM_TOO_WEAK', (r) => {
     const [f] = only(r, 'AUTH_MECHANISM_TOO_WEAK');
-    assert.match(f!.summary, /mechanism PLAIN as too weak/);
-    assert.match(f!.fix!, /another authentication method/, 'the session was encrypted: the fix is the mechanism, not TLS');
+    assert.match(en(f!).summary, /mechanism PLAIN as too weak/);
+    assert.match(en(f!).fix!, /another authentication method/, 'the session was encrypted: the fix is the mechanism, not TLS');
   }),
   'auth-encryption-required': authOutcome('AUTH_ENCRYPTION_REQUIRED', (r) => {
-    assert.match(only(r, 'AUTH_ENCRYPTION_REQUIRED')[0]!.explanation, /already encrypted/, 'a 538 over TLS is the server’s inconsistency');
+    assert.match(en(only(r, 'AUTH_ENCRYPTION_REQUIRED')[0]!).explanation, /already encrypted/, 'a 538 over TLS is the server’s inconsistency');
   }),
   'dnsbl-query-refused': {
     focus: 'blocklistRule',
@@ -163,7 +194,7 @@ const EXPECTED: Record<string, DerivedExpected> = {
     exitCode: 1,
     also: (r) => {
       const [f] = only(r, 'NOT_VERIFIED');
-      assert.match(f!.explanation, /refused the query itself .* not a listing/);
+      assert.match(en(f!).explanation, /refused the query itself .* not a listing/);
       assert.deepEqual(f!.evidence[0], '77.100.51.198.zen.spamhaus.org: A 127.255.255.254 (query refused, not a listing)');
     },
   },
@@ -274,7 +305,7 @@ describe('report rules on derived fixtures (fixtures/reports/derived)', () => {
         assert.equal(reportExitCode(report), expected.exitCode);
         const ids = new Set(facts.probes.map((p) => p.id));
         for (const f of report.findings) {
-          assert.ok(f.summary && f.explanation, `${f.code} has a summary and an explanation`);
+          for (const lang of LANGS) assert.ok(translator(lang).finding(f).summary && translator(lang).finding(f).explanation, `${f.code} has a summary and an explanation in ${lang}`);
           for (const id of f.probes) assert.ok(ids.has(id), `${f.code} cites probe ${id}, which is not in the facts`);
         }
         expected.also?.(report);

@@ -4,11 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Ajv2020, type AnySchemaObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { ERROR_CODES, FINDING_CODES } from '../../src/lib/codes.js';
 import { buildReport } from '../../src/report/index.js';
 import { REPORT_SCHEMA_VERSION } from '../../src/report/types.js';
+import { readThunderbirdProfile } from '../../src/thunderbird/profile.js';
 import { ALL_FIXTURES, loadRecorded } from './fixtures.js';
 
 const DOCS = new URL('../../docs/', import.meta.url);
@@ -42,7 +44,7 @@ describe('docs/check-report.schema.json', () => {
   const validate = compile(SCHEMA);
   const validateClosed = compile(closed(SCHEMA) as AnySchemaObject);
 
-  it('is a draft 2020-12 schema of schemaVersion 1', () => {
+  it('is a draft 2020-12 schema of the report’s schemaVersion', () => {
     assert.equal(SCHEMA['$schema'], 'https://json-schema.org/draft/2020-12/schema');
     assert.equal(SCHEMA['properties'].schemaVersion.const, REPORT_SCHEMA_VERSION);
   });
@@ -50,6 +52,22 @@ describe('docs/check-report.schema.json', () => {
   it('lists exactly the catalogue’s codes (src/lib/codes.ts), in its order', () => {
     assert.deepEqual(SCHEMA['$defs'].FindingCode.enum, Object.keys(FINDING_CODES));
     assert.deepEqual(SCHEMA['$defs'].ErrorCode.enum, Object.keys(ERROR_CODES));
+  });
+
+  it('validates a --thunderbird-profile report: the profile’s servers, their probes and verdicts, every member described', async () => {
+    // seed-hybrid as if checked with the fixture profile: its configured servers, probed like the matching outgoing/incoming probes.
+    const facts = loadRecorded('seed-hybrid');
+    const profile = await readThunderbirdProfile(fileURLToPath(new URL('../../fixtures/thunderbird/root/', import.meta.url)));
+    facts.clientSettings = profile.servers;
+    for (const c of profile.servers) {
+      const like = facts.probes.find((p) => p.host === c.host && p.port === c.port && (p.purpose === 'incoming' || p.purpose === 'outgoing'));
+      assert.ok(like, `${c.host}:${c.port} is probed in seed-hybrid`);
+      facts.probes.push({ ...like, purpose: 'configured', sources: ['thunderbird'], id: like.id.replace(/^\w+:/, 'configured:') });
+    }
+    const report = JSON.parse(JSON.stringify(buildReport(facts)));
+    assert.deepEqual(report.configured.map((c: { works: string }) => c.works), ['yes', 'no', 'yes']);
+    assert.deepEqual(problems(validate, report), []);
+    assert.deepEqual(problems(validateClosed, report), [], 'a member the schema does not describe');
   });
 
   for (const { label, load } of ALL_FIXTURES) {
@@ -73,7 +91,7 @@ describe('docs/check-report.schema.json', () => {
       const r = report();
       r['findings'][0].code = 'SOMETHING_NEW';
       r['findings'][0].severity = 'fatal';
-      r['schemaVersion'] = 2;
+      r['schemaVersion'] = 1;
       const paths = problems(validate, r).map((p) => p.split(' ')[0]);
       assert.ok(paths.includes('/findings/0/code') && paths.includes('/findings/0/severity') && paths.includes('/schemaVersion'), paths.join(', '));
     });

@@ -14,10 +14,8 @@ export const authRule: Rule = (facts) => {
     out.push({
       code: 'AUTH_REQUIRED',
       severity: 'info',
-      summary: `${unique(required.map((p) => `${p.host}:${p.port}`)).join(', ')} ${required.length > 1 ? 'require' : 'requires'} you to log in to send`,
-      explanation: 'This outgoing server only takes mail from clients that log in with the mailbox’s user name and password (SMTP AUTH). That is the modern, network-independent way to send.',
+      params: { endpoints: unique(required.map((p) => `${p.host}:${p.port}`)), count: unique(required.map((p) => `${p.host}:${p.port}`)).length, credentials: facts.credentials.provided ? 'yes' : 'no' },
       evidence: required.flatMap((p) => evidenceOf(p, 2)),
-      ...(facts.credentials.provided ? {} : { fix: 'Turn on "my outgoing server requires authentication" in the mail client; run maildoctor with --user to verify the password.' }),
       probes: required.map((p) => p.id),
     });
   }
@@ -27,10 +25,8 @@ export const authRule: Rule = (facts) => {
     out.push({
       code: 'AUTH_FAILED',
       severity: 'error',
-      summary: `The user name or password was refused by ${unique(failed.map((p) => p.host)).join(', ')}`,
-      explanation: `The server refused the login for user ${facts.credentials.user ?? '(unknown)'}. Either the password is wrong, the user name has another form (often the whole address), or the account needs an app password because of two-factor authentication.`,
+      params: { hosts: unique(failed.map((p) => p.host)), user: facts.credentials.user ?? '?' },
       evidence: failed.flatMap((p) => evidenceOf(p, 2)),
-      fix: 'Check the password; try the whole address as user name; if the provider uses two-step verification, create an app password.',
       probes: failed.map((p) => p.id),
     });
   }

@@ -21,7 +21,7 @@ const isZen = (a: BlocklistAnswer): boolean => /(^|\.)zen\.spamhaus\.org$/i.test
 function describe(a: BlocklistAnswer): string {
   if (!isZen(a)) return a.zone;
   const lists = unique(a.codes.map((c) => ZEN[c]?.list ?? 'listed'));
-  return `Spamhaus ${lists.join(' and ')} (${a.zone})`;
+  return `Spamhaus ${lists.join('/')} (${a.zone})`;
 }
 
 function answerLine(a: BlocklistAnswer): string {
@@ -44,28 +44,25 @@ export const blocklistRule: Rule = (facts) => {
   const listed = b.answers.filter((a) => a.status === 'listed');
   if (listed.length > 0) {
     const zen = listed.filter(isZen).flatMap((a) => a.codes.map((c) => ZEN[c]?.list));
-    const pblOnly = zen.length > 0 && zen.every((l) => l === 'PBL') && listed.every(isZen);
-    const explanation = [
-      zen.includes('PBL')
-        ? 'The Spamhaus PBL lists address ranges of consumer connections (home broadband, mobile) that are not meant to send mail directly to other mail servers: the ISP or Spamhaus put the range there. It is not an accusation of spam; mail from such addresses is expected to go through a server that knows the sender: the mailbox provider’s submission service with a password, or the ISP’s relay.'
-        : '',
-      zen.includes('XBL') ? 'The XBL lists addresses where a compromised machine (malware, a botnet, an open proxy) was seen: a device on this network may be infected.' : '',
-      zen.includes('SBL') || zen.includes('CSS') ? 'The SBL lists known spam sources (CSS: low-reputation bulk sending; DROP: hijacked ranges).' : '',
-      listed.some((a) => !isZen(a)) ? `${listed.filter((a) => !isZen(a)).map((a) => a.zone).join(', ')} also ${listed.filter((a) => !isZen(a)).length > 1 ? 'list' : 'lists'} this address.` : '',
-      refusals.length
-        ? `${unique(refusals.map((p) => `${p.host}:${p.port}`)).join(', ')} refused this client with a permanent error; servers that check blocklists refuse listed addresses exactly so, so the listing is the likely reason (an inference from the listing: the server’s reply in the evidence usually names the list).`
-        : 'No server refused this client in this check, but servers that check this list refuse mail sent directly from this address.',
-    ].filter(Boolean);
+    const others = listed.filter((a) => !isZen(a)).map((a) => a.zone);
+    const refused = unique(refusals.map((p) => `${p.host}:${p.port}`));
     return [
       {
         code: 'CLIENT_ADDRESS_BLOCKLISTED',
         severity: refusals.length ? 'error' : 'warning',
-        summary: `Your address ${b.address} is on a DNS blocklist: ${listed.map(describe).join(', ')}`,
-        explanation: explanation.join(' '),
+        params: {
+          address: b.address ?? '?',
+          lists: listed.map(describe),
+          pbl: zen.includes('PBL') ? 'yes' : 'no',
+          xbl: zen.includes('XBL') ? 'yes' : 'no',
+          sbl: zen.includes('SBL') || zen.includes('CSS') ? 'yes' : 'no',
+          others,
+          othersCount: others.length,
+          refused,
+          refusedCount: refused.length,
+          pblOnly: zen.length > 0 && zen.every((l) => l === 'PBL') && listed.every(isZen) ? 'yes' : 'no',
+        },
         evidence: [...listed.map(answerLine), ...refusalEvidence],
-        fix: pblOnly
-          ? 'Do not send directly to other servers on port 25 from this connection: send through your mailbox provider’s submission service with your password (port 587 with STARTTLS, or 465 with SSL/TLS), or through your ISP’s relay.'
-          : 'Send through authenticated submission (port 587 or 465 with your password) or the ISP’s relay meanwhile; find and clean an infected device if the XBL lists you, then ask for removal on the list’s lookup page (or ask the ISP).',
         probes: refusals.map((p) => p.id),
       },
     ];
@@ -77,12 +74,11 @@ export const blocklistRule: Rule = (facts) => {
     {
       code: 'NOT_VERIFIED',
       severity: 'info',
-      summary: b.skipped ? 'The blocklist lookup was not made' : 'The blocklist lookup gave no answer for some lists',
-      explanation: b.skipped
-        ? `maildoctor would have asked DNS blocklists about your public address, but ${b.skipped}.`
-        : `${refused ? 'A list refused the query itself (Spamhaus answers 127.255.255.x to queries through public resolvers, or to too many): that is not a listing. ' : ''}Whether ${b.address} is listed on ${undecided.map((a) => a.zone).join(', ')} is not known.`,
+      // NOT_VERIFIED says what was not verified: here the blocklist lookup (skipped: no public address known).
+      params: b.skipped
+        ? { what: 'blocklistSkipped', address: '', zones: [], refused: 'no' }
+        : { what: 'blocklistUndecided', address: b.address ?? '', zones: undecided.map((a) => a.zone), refused: refused ? 'yes' : 'no' },
       evidence: [...undecided.map(answerLine), ...refusalEvidence],
-      fix: refused ? 'Run again with your ISP’s resolver (--dns), or look the address up on the list’s web page.' : 'Run again later, or look the address up on the list’s web page.',
       probes: refusals.map((p) => p.id),
     },
   ];

@@ -18,15 +18,18 @@ export const certExpiryRule: Rule = (facts) => {
     const first = group[0]!;
     const cert = first.result.tls!.certificate!;
     const days = `${cert.daysLeft} day${cert.daysLeft === 1 ? '' : 's'}`;
-    const hosts = unique(group.map((p) => p.host));
     return {
       code: 'TLS_CERT_EXPIRES_SOON',
       severity: 'warning',
-      summary: `The certificate of ${hosts.join(', ')} expires in ${days}, on ${cert.validTo.slice(0, 10)}`,
-      explanation: `The server presents a valid certificate for ${cert.subjectAltNames.join(', ') || cert.subject}, issued by ${cert.issuer}, that expires on ${cert.validTo}: ${days} left. Until then everything works; after that mail clients refuse the connection, unless the provider renews it in time (certificates are often renewed only days before).`,
-      // The chain once (one certificate), then every port that presents it.
+      params: {
+        hosts: unique(group.map((p) => p.host)),
+        days: cert.daysLeft,
+        validTo: cert.validTo.slice(0, 10),
+        names: cert.subjectAltNames.join(', ') || cert.subject,
+        issuer: cert.issuer,
+      },
+      // Evidence is data, not a sentence: the chain once (one certificate), then every port that presents it.
       evidence: [`[${first.id}] certificate valid until ${cert.validTo}: ${days} left`, ...chainEvidence(first), ...group.slice(1).map((p) => `[${p.id}] the same certificate`)],
-      fix: 'Nothing to change on your side today. If mail stops working after that date with a certificate error, tell the provider its certificate has expired.',
       probes: group.map((p) => p.id),
     };
   });

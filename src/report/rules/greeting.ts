@@ -11,10 +11,8 @@ export const greetingRule: Rule = (facts) => {
     out.push({
       code: 'GREETING_REJECTED',
       severity: 'error',
-      summary: `${endpoint} refuses this client as soon as it connects`,
-      explanation: `The server answered the connection with a refusal${reply?.code ? ` (${reply.code})` : ''}: "${reply?.text ?? ''}". Servers do this to addresses on block lists (dynamic/residential ranges, or an address that sent spam) or when they are overloaded.`,
+      params: { endpoint, reply: [reply?.code, reply?.text].filter((x) => x !== undefined && x !== '').join(' ') },
       evidence: evidenceOf(p, 2),
-      fix: 'Use authenticated submission on another port, or the network’s own SMTP server; if your address is on a block list, the network provider can tell you why.',
       probes: group.map((x) => x.id),
     });
   }

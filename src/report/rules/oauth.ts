@@ -17,19 +17,20 @@ export const oauthRule: Rule = (facts) => {
   if (refused.length === 0) return [];
   const statuses = unique(refused.map((p) => p.result.auth?.oauthError?.status).filter((s): s is string => Boolean(s)));
   const scopes = unique(refused.map((p) => p.result.auth?.oauthError?.scope).filter((s): s is string => Boolean(s)));
-  const said = statuses.length ? ` The server said: ${statuses.join(', ')}${scopes.length ? ` (it wants the scope ${scopes.join(', ')})` : ''}.` : '';
   const finding: Finding = {
     code: 'OAUTH_TOKEN_REFUSED',
     severity: 'error',
-    summary: `The OAuth2 access token was refused by ${unique(refused.map((p) => p.host)).join(', ')}`,
-    explanation:
-      `The server refused the token for user ${facts.credentials.user ?? '(unknown)'}.${said} Access tokens live about an hour: an expired one is the usual cause; ` +
-      'otherwise the token was issued for another account, for another service, or without the mail scope.',
+    params: {
+      hosts: unique(refused.map((p) => p.host)),
+      user: facts.credentials.user ?? '?',
+      // The server's own words (RFC 6750 §3.1 error codes, scope names): data, not translated.
+      status: statuses.join(', ') || 'none',
+      scope: scopes.join(', ') || 'none',
+    },
     evidence: refused.flatMap((p) => [
       ...evidenceOf(p, 3),
       ...(p.result.auth?.oauthError ? [`[${p.id}] error challenge (RFC 7628 §3.2.2): ${p.result.auth.oauthError.raw}`] : []),
     ]),
-    fix: 'Get a fresh access token for this account with the mail scope (docs/oauth2.md) and run again; the user name must be the account the token was issued to.',
     probes: refused.map((p) => p.id),
   };
   return [finding];

@@ -14,10 +14,8 @@ export const plaintextAuthRule: Rule = (facts) => {
     {
       code: 'PLAINTEXT_AUTH_ONLY',
       severity: 'warning',
-      summary: 'The password could only be sent unencrypted',
-      explanation: 'The servers that accept a login offer no encryption (no TLS port, no STARTTLS). Anyone on the path could read the password. maildoctor did not send it; run with --allow-plaintext-auth to test it anyway, knowing that.',
+      params: {},
       evidence: refused.flatMap((p) => evidenceOf(p, 1)),
-      fix: 'Ask the provider for encrypted access (ports 993/995/465/587 with TLS); meanwhile avoid using this account on untrusted networks.',
       probes: refused.map((p) => p.id),
     },
   ];

@@ -1,5 +1,6 @@
 import type { FindingCode } from '../../lib/codes.js';
 import { byEndpoint, connected, controlVerdict, evidenceOf, failedWith, openPortsOf } from '../analysis.js';
+import { mxHosts, networkBlocksMail } from '../network.js';
 import type { CheckFacts, CheckProbe, Finding } from '../types.js';
 import type { Rule } from './types.js';
 
@@ -9,6 +10,8 @@ interface DeadEndpoint {
   code: Extract<FindingCode, 'PORT_BLOCKED_BY_NETWORK' | 'PORT_FILTERED' | 'PORT_CLOSED'>;
   filtered: boolean;
   control: 'open' | 'blocked' | 'unknown';
+  /** With no control to decide: what points at this network (both empty: the evidence cannot decide). */
+  inferred: { mx?: string; mxPorts?: string; own?: string };
   probes: CheckProbe[];
 }
 
@@ -18,6 +21,8 @@ interface DeadEndpoint {
  * prove the server itself is up. One finding per (verdict, port), naming every host it concerns.
  */
 export const portsRule: Rule = (facts) => {
+  // A network that lets no mail out at all is one finding (networkBlocksRule), not one per port and server.
+  if (networkBlocksMail(facts)) return [];
   const dead: DeadEndpoint[] = [];
   const probes = facts.probes.filter((p) => p.purpose !== 'control');
   for (const group of byEndpoint(probes).values()) {
@@ -27,12 +32,17 @@ export const portsRule: Rule = (facts) => {
     if (p.purpose === 'network-smtp' && openPortsOf(facts, p.host, p.port).length > 0) continue;
     const control = controlVerdict(facts, p.port);
     const filtered = failedWith(p, 'CONNECT_TIMEOUT');
-    const code = control === 'blocked' ? 'PORT_BLOCKED_BY_NETWORK' : filtered ? 'PORT_FILTERED' : 'PORT_CLOSED';
-    dead.push({ host: p.host, port: p.port, code, filtered, control, probes: group });
+    const inferred = control === 'unknown' ? blockInference(facts, p) : {};
+    const isInferred = Boolean(inferred.mx || inferred.own);
+    const code = control === 'blocked' || isInferred ? 'PORT_BLOCKED_BY_NETWORK' : filtered ? 'PORT_FILTERED' : 'PORT_CLOSED';
+    dead.push({ host: p.host, port: p.port, code, filtered, control, inferred, probes: group });
   }
   const out: Finding[] = [];
   const groups = new Map<string, DeadEndpoint[]>();
-  for (const d of dead) groups.set(`${d.code}:${d.port}`, [...(groups.get(`${d.code}:${d.port}`) ?? []), d]);
+  for (const d of dead) {
+    const key = `${d.code}:${d.port}:${Boolean(d.inferred.mx || d.inferred.own)}`;
+    groups.set(key, [...(groups.get(key) ?? []), d]);
+  }
   for (const list of groups.values()) out.push(portFinding(facts, list));
   out.push(...unreachableServers(facts, probes));
   return out;
@@ -40,48 +50,41 @@ export const portsRule: Rule = (facts) => {
 
 function portFinding(facts: CheckFacts, list: DeadEndpoint[]): Finding {
   const { code, port, filtered, control } = list[0]!;
-  const hosts = list.map((d) => d.host).join(', ');
+  const hosts = list.map((d) => d.host);
   const probeIds = list.flatMap((d) => d.probes.map((p) => p.id));
   const evidence = [...list.flatMap((d) => evidenceOf(d.probes[0]!, 1)), ...controlEvidence(facts, port)];
-  const upNote = serversUpNote(facts, list);
-  if (code === 'PORT_BLOCKED_BY_NETWORK') {
-    return {
-      code,
-      severity: 'warning',
-      summary: `This network blocks port ${port} (${hosts} and the control endpoints on ${port} all fail)`,
-      explanation: `Connections to port ${port} ${filtered ? 'get no answer at all' : 'are reset'}, not only to ${hosts} but also to independent control servers, while other ports work. The network you are on (or its firewall) blocks outgoing port ${port}.${upNote}${port === 25 ? ' Many ISPs block port 25 for their customers to stop spam; port 587 or 465 with a password is the way to send.' : ''}`,
-      evidence,
-      fix: port === 25 ? 'Use submission on port 587 (STARTTLS) or 465 (TLS) with your password, or the network’s own SMTP server.' : `Use another port, or another network; ask the network’s administrator to allow port ${port}.`,
-      probes: probeIds,
-    };
-  }
-  if (code === 'PORT_FILTERED') {
-    return {
-      code,
-      severity: 'warning',
-      summary: `Port ${port} of ${hosts} does not answer (packets dropped)`,
-      explanation: `Connection attempts got no answer at all: a firewall drops them${control === 'open' ? `, on the server’s side (control servers on port ${port} answer from here, so this network lets the port through)` : `, on the server’s side or on the way (no control endpoint on port ${port} could tell which)`}.${upNote}`,
-      evidence,
-      probes: probeIds,
-    };
-  }
-  return {
-    code,
-    severity: 'info',
-    summary: `Port ${port} of ${hosts} refuses connections: no service there`,
-    explanation: `The server answered with a reset on port ${port}: nothing listens there (or the server’s firewall rejects it). It is not this network: ${control === 'open' ? `control servers on port ${port} answer from here.` : 'resets come from the destination side.'}${upNote}`,
-    evidence,
-    probes: probeIds,
-  };
+  const up = serversUp(facts, list);
+  // An inferred block says so and gives its reasons (the MX; the network's own relay), never a bare verdict.
+  const mx = list.find((d) => d.inferred.mx)?.inferred;
+  const own = list.find((d) => d.inferred.own)?.inferred.own;
+  const inferred = mx || own ? 'yes' : 'no';
+  const params = { port, hosts, filtered: filtered ? 'yes' : 'no', control, up, upCount: up.length, inferred, mx: mx?.mx ?? '', mxPorts: mx?.mxPorts ?? '', domain: facts.domain, own: own ?? '', hasMx: mx?.mx ? 'yes' : 'no', hasOwn: own ? 'yes' : 'no' };
+  const severity = code === 'PORT_CLOSED' ? 'info' : 'warning';
+  return { code, severity, params, evidence, probes: probeIds };
 }
 
-/** " Other ports of X answer from here (…), so the server itself is up." for the hosts where that is so. */
-function serversUpNote(facts: CheckFacts, list: DeadEndpoint[]): string {
-  const notes = list
+/**
+ * Why a dead port 25 points at this network when no control can decide. An MX must accept port 25 from the whole
+ * internet, or the domain receives no mail (RFC 5321 §5): silence or a refusal there while its other ports
+ * answer is unlike the server. The network's own server answering on 25 while outside ones do not is what an
+ * ISP's port-25 block looks like.
+ */
+function blockInference(facts: CheckFacts, p: CheckProbe): DeadEndpoint['inferred'] {
+  if (p.port !== 25) return {};
+  const out: DeadEndpoint['inferred'] = {};
+  const open = openPortsOf(facts, p.host, p.port);
+  if (mxHosts(facts).has(p.host.toLowerCase()) && open.length > 0) Object.assign(out, { mx: p.host, mxPorts: open.join(', ') });
+  const own = facts.probes.find((q) => q.purpose === 'network-smtp' && q.port === 25 && connected(q));
+  if (own) out.own = own.host;
+  return out;
+}
+
+/** "X (25, 110)" for each host whose other ports answer from here: the server itself is up. */
+function serversUp(facts: CheckFacts, list: DeadEndpoint[]): string[] {
+  return list
     .map((d) => ({ host: d.host, open: openPortsOf(facts, d.host, d.port) }))
     .filter((x) => x.open.length > 0)
     .map((x) => `${x.host} (${x.open.join(', ')})`);
-  return notes.length ? ` Other ports answer from here on ${notes.join(', ')}, so the server${notes.length > 1 ? 's are' : ' is'} up.` : '';
 }
 
 /** A server none of whose ports answers, while the network works: the server (or its address) is the problem. */
@@ -94,8 +97,7 @@ function unreachableServers(facts: CheckFacts, probes: CheckProbe[]): Finding[] 
     out.push({
       code: 'SERVER_UNREACHABLE',
       severity: 'warning',
-      summary: `${host} does not answer on any port from here`,
-      explanation: `Every port tried on ${host} (${[...new Set(mine.map((p) => p.port))].join(', ')}) failed, while other servers answer from this network. The server is down, or its address in DNS is wrong.`,
+      params: { host, ports: [...new Set(mine.map((p) => String(p.port)))] },
       evidence: mine.slice(0, 3).flatMap((p) => evidenceOf(p, 1)),
       probes: mine.map((p) => p.id),
     });

@@ -15,27 +15,18 @@ export const relayRule: Rule = (facts) => {
   const submissionOffered = facts.probes.some((p) => p.purpose === 'outgoing' && offersAuth(p));
   const who = clientDescription(facts, denied[0]);
   const endpoints = [...new Set(denied.map((p) => `${p.host}:${p.port}`))];
-  const servers = endpoints.join(', ');
   const finding: Finding = {
     code: 'SMTP_RELAY_DENIED',
     severity: submissionWorks ? 'info' : submissionOffered ? 'warning' : 'error',
-    summary: `${servers} ${endpoints.length > 1 ? 'refuse' : 'refuses'} to send mail for you from this network`,
-    explanation:
-      `The mailbox provider’s outgoing server accepted the connection but refused to relay a message to an outside address ` +
-      `for ${who}. ` +
+    params: {
+      endpoints,
+      count: endpoints.length,
+      client: who,
       // A listing found by the blocklist lookup is the likelier reason than the relay policy (blocklistRule).
-      (facts.blocklists?.answers.some((a) => a.status === 'listed')
-        ? 'This address is on a DNS blocklist (see that finding), which is the likely reason. '
-        : 'Providers only relay for clients on their own network, or for clients that log in. ') +
-      (submissionWorks
-        ? 'Logging in (authenticated submission) works from here, so use that.'
-        : submissionOffered
-          ? 'The provider offers login (authenticated submission) on an encrypted port: that is the way to send from any network.'
-          : 'Receiving is not affected: this only concerns sending.'),
+      blocklisted: facts.blocklists?.answers.some((a) => a.status === 'listed') ? 'yes' : 'no',
+      submission: submissionWorks ? 'works' : submissionOffered ? 'offered' : 'none',
+    },
     evidence: denied.flatMap((p) => evidenceOf(p, 2)),
-    fix: submissionWorks || submissionOffered
-      ? 'Use the authenticated submission settings below (with your user name and password).'
-      : 'Send through the SMTP server of the network you are on (a hybrid account), or use authenticated submission (port 587 or 465 with your password) if your provider offers it.',
     probes: denied.map((p) => p.id),
   };
   return [finding];
