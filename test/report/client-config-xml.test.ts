@@ -27,8 +27,8 @@ function asThunderbird(s: Setting, user: string): ThunderbirdServer {
     hostname: s.host,
     port: s.port,
     socketType: SOCKET[s.security],
-    auth: s.auth === 'password' ? 'password-cleartext' : 'none',
-    ...(s.auth === 'password' ? { username: s.username ?? user } : {}),
+    auth: s.auth === 'password' ? 'password-cleartext' : s.auth === 'oauth2' ? 'OAuth2' : 'none',
+    ...(s.auth !== 'none' ? { username: s.username ?? user } : {}),
   };
 }
 
