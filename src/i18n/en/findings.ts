@@ -193,8 +193,8 @@ export const EN_FINDINGS: Record<FindingCode, FindingMessages> = {
   NETWORK_BLOCKS_MAIL: {
     summary: 'This network lets no mail traffic out: every mail port ({ports}) of every outside server fails',
     explanation:
-      'No connection to any outside server got through on any mail port: {servers} and {controlCount, plural, one {# control endpoint} other {# control endpoints}}, {attempts} attempts in all. ' +
-      'Yet {controlCount, plural, =0 {} other {the independent control servers ({controls}) fail the same way, }}{ownCount, plural, =0 {} other {this network’s own server {own} answers, }}and DNS answers. ' +
+      'No connection to any outside server got through on any mail port: {servers}{controlCount, plural, =0 {} one {, plus # control endpoint} other {, plus # control endpoints}}: {attempts} attempts in all. ' +
+      'Meanwhile {controlCount, plural, =0 {} other {the independent control servers ({controls}) fail the same way, }}{ownCount, plural, =0 {} other {this network’s own server {own} answers, }}and DNS answers. ' +
       'The servers are not down: this network (a guest or hotel Wi-Fi, a corporate network) lets only some traffic out, typically the web. Receiving mail is impossible from here. ' +
       '{hasRelay, select, yes {Sending works only through this network’s own server {relayHost} (it relays for you, see the recommendation).} other {Sending is impossible from here too, unless this network has its own SMTP server that relays for you.}}',
     fix: 'Use your provider’s webmail, another network (mobile data) or a VPN for the mail client{hasRelay, select, yes {; to send from here, use {relay} as the outgoing server} other {}}. Ask the network’s administrator to allow ports 993 and 465/587.',

@@ -193,8 +193,8 @@ export const IT_FINDINGS: Record<FindingCode, FindingMessages> = {
   NETWORK_BLOCKS_MAIL: {
     summary: 'Questa rete non lascia uscire la posta: ogni porta di posta ({ports}) di ogni server esterno fallisce',
     explanation:
-      'Nessuna connessione a un server esterno è passata su nessuna porta di posta: {servers} e {controlCount, plural, one {# server di controllo} other {# server di controllo}}, {attempts} tentativi in tutto. ' +
-      'Eppure {controlCount, plural, =0 {} other {i server di controllo indipendenti ({controls}) falliscono allo stesso modo, }}{ownCount, plural, =0 {} other {il server di questa rete {own} risponde, }}e il DNS risponde. ' +
+      'Nessuna connessione a un server esterno è passata su nessuna porta di posta: {servers}{controlCount, plural, =0 {} one {, più # server di controllo} other {, più # server di controllo}}: {attempts} tentativi in tutto. ' +
+      'Intanto {controlCount, plural, =0 {} other {i server di controllo indipendenti ({controls}) falliscono allo stesso modo, }}{ownCount, plural, =0 {} other {il server di questa rete {own} risponde, }}e il DNS risponde. ' +
       'I server non sono spenti: questa rete (un Wi-Fi per ospiti o d’albergo, una rete aziendale) lascia uscire solo una parte del traffico, di solito il web. Da qui non si può ricevere posta. ' +
       '{hasRelay, select, yes {Si può spedire solo tramite il server di questa rete {relayHost} (accetta posta da te, vedi la raccomandazione).} other {Da qui non si può nemmeno spedire, a meno che questa rete abbia un proprio server SMTP che accetti posta da te.}}',
     fix: 'Usa la webmail del tuo gestore, un’altra rete (i dati del telefono) o una VPN per il programma di posta{hasRelay, select, yes {; per spedire da qui usa {relay} come server di posta in uscita} other {}}. Chiedi a chi gestisce la rete di aprire le porte 993 e 465/587.',
