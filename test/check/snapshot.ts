@@ -21,6 +21,8 @@ export function normaliseReportText(text: string): string {
     .replace(/valid until \d{4}-\d{2}-\d{2}/g, 'valid until <date>')
     .replace(/valid \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}/g, 'valid <date> to <date>')
     .replace(/expires in (\d+) days?, on \d{4}-\d{2}-\d{2}/g, 'expires in $1 days, on <date>')
+    // A certificate made at run time for "expires in 5 days" carries the run's date in the explanation too.
+    .replace(/(expires on|scade il)(\s+)\d{4}-\d{2}-\d{2}/g, '$1$2<date>')
     .replace(/^(maildoctor check \S+) \(\d+(?:\.\d+)? s, \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\)$/m, '$1')
     .replace(/^( {2}[✓✗] .*) \d+ ms$/gm, '$1')
     .replace(/ after \d+ ms/g, '')
