@@ -25,8 +25,19 @@ export class LineSplitter {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #failed?: FramingError;
+  /** Bytes of an announced IMAP literal still to pass through unframed (see `literals`). */
+  #literalLeft = 0;
 
-  constructor(readonly maxLineBytes = MAX_LINE_BYTES) {}
+  /**
+   * With `literals` (IMAP), a line ending in `{n}` (RFC 9051 §4.3) is followed by n raw bytes that are not
+   * lines: they are returned as one entry per chunk with the empty terminator, exempt from the line cap, so a
+   * literal of any legal size works in any chunking. Literals above MAX_REPLY_BYTES are not passed through:
+   * the reader refuses them on the announcement, and framing (with its cap) goes on for an endless server.
+   */
+  constructor(
+    readonly maxLineBytes = MAX_LINE_BYTES,
+    public literals = false,
+  ) {}
 
   /** Bytes buffered but not yet returned as a line. */
   get bufferedBytes(): number {
@@ -43,6 +54,15 @@ export class LineSplitter {
     const ends: string[] = [];
     let start = 0;
     for (;;) {
+      if (this.#literalLeft > 0) {
+        const take = Math.min(this.#literalLeft, chunk.length - start);
+        if (take === 0) break;
+        lines.push(chunk.toString('latin1', start, start + take));
+        ends.push('');
+        this.#literalLeft -= take;
+        start += take;
+        continue;
+      }
       const nl = chunk.indexOf(0x0a, start);
       if (nl === -1) break;
       const piece = chunk.subarray(start, nl);
@@ -54,6 +74,8 @@ export class LineSplitter {
       lines.push(whole.toString('latin1', 0, end));
       ends.push(end === whole.length ? '\n' : '\r\n');
       start = nl + 1;
+      const literal = this.literals ? imapLiteralSize(lines[lines.length - 1]!) : undefined;
+      if (literal !== undefined && literal <= MAX_REPLY_BYTES) this.#literalLeft = literal;
     }
     if (start < chunk.length) {
       const rest = chunk.subarray(start);
@@ -69,6 +91,7 @@ export class LineSplitter {
     const rest = Buffer.concat(this.#pending);
     this.#pending = [];
     this.#pendingBytes = 0;
+    this.#literalLeft = 0; // the caller now reads the literal's remaining bytes itself
     return rest;
   }
 

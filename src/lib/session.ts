@@ -104,6 +104,8 @@ export class LineSession {
   /** Read one line. Rejects with LINE_TOO_LONG, CONNECTION_CLOSED/RESET or the phase's timeout. */
   async readLine(phase: string, signal: AbortSignal): Promise<string> {
     this.#phase = phase;
+    // Buffered lines are returned without yielding to timers, so the deadline is checked here too.
+    if (signal.aborted) throw abortedReason(signal.reason, phase);
     for (;;) {
       const framed = this.#lines.shift();
       if (framed !== undefined) {
@@ -122,12 +124,29 @@ export class LineSession {
   /** Read exactly `n` raw bytes (an IMAP literal); bytes already framed as lines are reassembled first. */
   async readBytes(n: number, phase: string, signal: AbortSignal): Promise<Buffer> {
     this.#phase = phase;
+    if (signal.aborted) throw abortedReason(signal.reason, phase);
     // Lines already split but not consumed belong to the literal: give them back with their own line ends
-    // (a literal may hold bare LFs; adding CRs would change its length and desynchronise the session).
-    const pending = this.#lines.splice(0).join('');
-    const head = Buffer.concat([Buffer.from(pending, 'latin1'), this.#splitter.drain()]);
-    if (head.length >= n) {
-      this.#onData(head.subarray(n)); // whatever follows the literal is framed as lines again
+    // (a literal may hold bare LFs; adding CRs would change its length and desynchronise the session). Take
+    // only what the literal needs: re-framing everything buffered on each `{0}` of a long chain is quadratic.
+    const taken: Buffer[] = [];
+    let got = 0;
+    while (got < n && this.#lines.length > 0) {
+      const piece = Buffer.from(this.#lines.shift()!, 'latin1');
+      taken.push(piece);
+      got += piece.length;
+    }
+    if (got < n) {
+      const rest = this.#splitter.drain();
+      taken.push(rest);
+      got += rest.length;
+    }
+    const head = Buffer.concat(taken);
+    if (got >= n) {
+      if (got > n) {
+        // The literal ended inside a framed line: what follows it is framed again, in order.
+        const after = Buffer.concat([head.subarray(n), Buffer.from(this.#lines.splice(0).join(''), 'latin1'), this.#splitter.drain()]);
+        this.#onData(after);
+      }
       return head.subarray(0, n);
     }
     this.#raw = [head];
@@ -143,6 +162,11 @@ export class LineSession {
       this.#raw = [];
       this.#rawWanted = 0;
     }
+  }
+
+  /** IMAP: frame `{n}` literals as raw bytes from now on (see LineSplitter `literals`). */
+  frameLiterals(): void {
+    this.#splitter.literals = true;
   }
 
   /** Send a command line. `shown` is what the transcript records instead (secrets redacted). */
@@ -167,7 +191,7 @@ export class LineSession {
   /** Continue the session over the upgraded socket, with fresh framing state. */
   attachUpgraded(socket: net.Socket): void {
     this.#socket = socket;
-    this.#splitter = new LineSplitter(this.maxLineBytes);
+    this.#splitter = new LineSplitter(this.maxLineBytes, this.#splitter.literals);
     this.#lines = [];
     this.#ended = false;
     this.#failure = undefined;

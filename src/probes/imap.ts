@@ -30,7 +30,7 @@ export async function probeImap(target: ProbeTarget, options?: Partial<ProbeOpti
 /** The script shared by `imap` and `imaps` (RFC 8314 implicit TLS on 993). */
 export async function imapScript(ctx: ProbeContext, implicitTls: boolean): Promise<void> {
   const { options, result } = ctx;
-  await ctx.connect(implicitTls);
+  (await ctx.connect(implicitTls)).frameLiterals();
   const imap = new ImapChannel(ctx);
 
   // RFC 9051 §7.1: the greeting is an untagged OK (not authenticated), PREAUTH (authenticated) or BYE (go away).

@@ -510,6 +510,42 @@ describe('gallery of broken servers', function () {
       expectError(result, 'REPLY_TOO_LARGE', 'capabilities');
       assert.ok(result.durationMs < FAST_MS, 'failed on the announcement, not after waiting for the bytes');
     });
+
+    for (const [how, size] of [['in the same chunk as', 0], ['in 997-byte pieces after', 997]] as const) {
+      it(`IMAP literal over the line cap ${how} its {n} line → no error, capabilities read`, async () => {
+        const big = 'x\n'.repeat(MAX_LINE_BYTES * 2); // bare LFs inside: a literal is bytes, not lines
+        const server = await start(
+          imapServer('* OK IMAP gallery ready\r\n', (line, socket) => {
+            const tag = line.split(' ')[0];
+            if (/^\S+ CAPABILITY/i.test(line)) {
+              const reply = `* ID ("x" {${big.length}}\r\n${big})\r\n* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${tag} OK done\r\n`;
+              if (size === 0) return void socket.write(reply);
+              const pieces = Array.from({ length: Math.ceil(reply.length / size) }, (_, i) => reply.slice(i * size, (i + 1) * size));
+              const next = (): void => void (pieces.length && socket.write(pieces.shift()!, () => setImmediate(next)));
+              next();
+            } else if (/LOGOUT/i.test(line)) socket.end(`* BYE\r\n${tag} OK\r\n`);
+          }),
+        );
+        const result = await probeImap({ host: server.host, port: server.port }, opts());
+        assert.equal(result.error, undefined, JSON.stringify(result.error));
+        assert.ok(result.capabilities?.some((c) => /IMAP4rev1/i.test(c)), JSON.stringify(result.capabilities));
+      });
+    }
+
+    it('a chain of {0} literals flooding in → REPLY_TOO_LARGE/capabilities within the probe deadline', async () => {
+      const deadline = 3_000;
+      const server = await start(
+        imapServer('* OK IMAP gallery ready\r\n', (line, socket, t) => {
+          if (/^\S+ CAPABILITY/i.test(line)) {
+            socket.write('* CAPABILITY {0}\r\n');
+            flood(socket, t, () => '{0}\r\n'.repeat(4096));
+          }
+        }),
+      );
+      const result = await probeImap({ host: server.host, port: server.port }, opts({ timeoutMs: deadline }));
+      expectError(result, 'REPLY_TOO_LARGE', 'capabilities');
+      assert.ok(result.durationMs < deadline + SLACK_MS, `took ${result.durationMs} ms`);
+    });
   });
 
   describe('deadlines and the caller', () => {
