@@ -1,20 +1,11 @@
 /** The agent as a library: `startAgent(config, deps?)` and what it is made of. */
 export { startAgent, RunAbortedError, ACCOUNTS_IN_PARALLEL, STOP_CHECK_GRACE_MS, STOP_NOTIFY_GRACE_MS } from './agent.js';
 export type { AgentDeps, AgentEventMap, AgentHandle, CheckFunction } from './agent.js';
-export {
-  validateAgentConfig,
-  loadAgentConfig,
-  checkSecrets,
-  readAccountSecret,
-  parseListen,
-  ConfigError,
-  SecretUnavailableError,
-  DEFAULT_POLL_MS,
-  DEFAULT_DEBOUNCE_MS,
-  DEFAULT_RECHECK_MS,
-  DEFAULT_METRICS_LISTEN,
-} from './config.js';
-export type { AccountConfig, AgentConfig, CommandConfig, ConfigIssue, LogConfig, LogLevel, WebhookConfig, ValidateOptions } from './config.js';
+export { validateAgentConfig, loadAgentConfig, DEFAULT_POLL_MS, DEFAULT_DEBOUNCE_MS, DEFAULT_RECHECK_MS, DEFAULT_METRICS_LISTEN } from './config.js';
+export type { AccountConfig, AgentConfig, CommandConfig, LogConfig, LogLevel, WebhookConfig, ValidateOptions } from './config.js';
+export { checkSecrets, readAccountSecret, SecretUnavailableError } from './secrets.js';
+export { ConfigError, type ConfigIssue } from '../lib/checker.js';
+export { parseListen } from '../lib/host-port.js';
 export { systemClock, ManualClock, type Clock, type TimerHandle } from './clock.js';
 export { defaultStateDir, defaultConfigFile } from './paths.js';
 export { NetworkWatcher, TRIGGER_COALESCE_MS, type FingerprintSource } from './watcher.js';

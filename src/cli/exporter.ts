@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { createAgentLogger } from '../agent/log.js';
 import { Redactor } from '../agent/redact.js';
-import { parseListen } from '../agent/config.js';
+import { parseListen } from '../lib/host-port.js';
 import { UsageError } from '../lib/errors.js';
 import { parseAllowPattern } from '../exporter/allow.js';
 import { loadExporterConfig, moduleRuntimes, validateExporterConfig } from '../exporter/config.js';
