@@ -24,7 +24,8 @@ import { watchNetworkEvents, type NetworkEventSource } from './os-events.js';
 import { Redactor } from './redact.js';
 import { readAccountSecret } from './secrets.js';
 import { StateStore, type AgentState } from './state.js';
-import { buildAlert, summarize, workingSettings, type AccountSummary, type Alert, type RunReason } from './summary.js';
+import { buildAlert, type Alert } from './alert.js';
+import { summarize, workingSettings, type AccountSummary, type RunReason } from './summary.js';
 import { NetworkWatcher, type FingerprintSource } from './watcher.js';
 
 /** Checks at once: servers rate-limit connections per client (Postfix anvil, Dovecot's per-IP cap). */

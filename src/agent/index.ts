@@ -14,7 +14,9 @@ export { StateStore, parseState, STATE_FILE, MAX_NETWORKS, type AgentState, type
 export { AgentMetrics } from './metrics.js';
 export { Redactor, REDACTED } from './redact.js';
 export { createAgentLogger, memoryLogger, type Logger } from './log.js';
-export { summarize, diffSummaries, buildAlert, alertKind, settingKey, workingSettings } from './summary.js';
-export type { AccountSummary, Alert, AlertKind, Change, NetworkLabel, RunReason, SettingSummary, WorkingSettings } from './summary.js';
+export { summarize, settingKey, workingSettings } from './summary.js';
+export type { AccountSummary, NetworkLabel, RunReason, SettingSummary, WorkingSettings } from './summary.js';
+export { diffSummaries, buildAlert, alertKind } from './alert.js';
+export type { Alert, AlertKind, Change } from './alert.js';
 export { callbackNotifier, createNotifiers, logNotifier, webhookNotifier, commandNotifier, desktopNotifier, alertEnv, desktopCommand } from './notify/index.js';
 export type { Notifier, NotifierContext, DeliveryOutcome } from './notify/index.js';

@@ -7,7 +7,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { CheckReport } from '../report/types.js';
 import { isOAuthMechanism } from '../lib/oauth.js';
-import type { AlertKind } from './summary.js';
+import type { AlertKind } from './alert.js';
 
 /** Length of the fingerprint prefix in the `network` label: enough to tell networks apart, short to read. */
 export const FINGERPRINT_LABEL_LENGTH = 12;
