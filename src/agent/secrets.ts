@@ -82,3 +82,10 @@ export async function checkSecrets(config: AgentConfig, env: NodeJS.ProcessEnv):
   }
   if (issues.length) throw new ConfigError('config', issues);
 }
+
+/** The environment of a spawned notifier: `env` less every variable that holds an account's secret. */
+export function envWithoutSecrets(env: NodeJS.ProcessEnv, accounts: readonly AccountConfig[]): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const a of accounts) for (const v of [a.passwordEnv, a.oauthTokenEnv]) if (v) delete out[v];
+  return out;
+}
