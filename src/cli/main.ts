@@ -80,7 +80,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('--json', 'print the report as JSON (schema: docs/check-report.md)')
     .option('--verbose', 'show the evidence of each finding (the servers’ deciding replies)')
     .option('--no-progress', 'no live progress line on the terminal')
-    .addHelpText('after', helpAfter(['maildoctor check you@example.com', 'maildoctor check you@example.com --user you@example.com --password-env MAIL_PW', 'maildoctor check you@example.com --json --autoconfig settings.xml', 'LANG=it_IT.UTF-8 maildoctor check you@example.com --html report.html', 'maildoctor check --thunderbird-profile']))
+    .addHelpText('after', helpAfter(['maildoctor check you@example.com', 'maildoctor check you@example.com --user you@example.com --password-env MAIL_PW --autoconfig settings.xml', 'LANG=it_IT.UTF-8 maildoctor check --thunderbird-profile --html report.html']))
     .action(async (address: string | undefined, opts: CheckCommandOptions) => {
       exitCode = await interruptible(io, async (cio) => (await import('./check.js')).checkCommand(address, opts, cio));
     });
