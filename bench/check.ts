@@ -1,6 +1,6 @@
 /**
  * How long a whole `maildoctor check` takes, as a user runs it (a new process, start-up included), in the lab
- * (test/lab/lab.ts), against nmap doing the same port and capability survey. Needs root.
+ * (test/helpers/lab/lab.ts), against nmap doing the same port and capability survey. Needs root.
  *
  *     npm run build && npx tsx bench/check.ts      (or through bench/run.ts: benchCheck())
  *
@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CHECK_CONNECT_TIMEOUT_MS } from '../src/check/check.js';
 import type { CheckReport } from '../src/report/types.js';
-import { cleanupStaleLabs, Lab, LAB, REPO_ROOT, type ExecResult } from '../test/lab/lab.js';
+import { cleanupStaleLabs, Lab, LAB, REPO_ROOT, type ExecResult } from '../test/helpers/lab/lab.js';
 
 /** Timed runs per measurement (after one untimed warm-up run). */
 const RUNS = 5;
@@ -49,7 +49,7 @@ function cliCommand(): { command: string[]; label: string } {
   if (existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js'))) {
     return { command: [process.execPath, join(REPO_ROOT, 'bin', 'maildoctor.js')], label: 'compiled: node bin/maildoctor.js (dist/)' };
   }
-  return { command: [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test', 'lab', 'cli.ts')], label: 'sources: node --import tsx (no dist/; run `npm run build` for the real figure)' };
+  return { command: [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test', 'helpers', 'lab', 'cli.ts')], label: 'sources: node --import tsx (no dist/; run `npm run build` for the real figure)' };
 }
 
 async function timedChecks(lab: Lab, what: string, command: string[], expectExit: number[]): Promise<Row> {

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import { startNativeBackend, type Endpoint, type MailBackend } from './harness/backend.js';
-import { testCertificates, type CertificateKind } from './harness/certs.js';
+import { startNativeBackend, type Endpoint, type MailBackend } from './helpers/harness/backend.js';
+import { testCertificates, type CertificateKind } from './helpers/certs.js';
 
 /** Per-reply deadline: every server here is local and answers in milliseconds. */
 const REPLY_TIMEOUT_MS = 5_000;

@@ -13,7 +13,7 @@ import {
   validateAgentConfig,
 } from '../../src/agent/config.js';
 import { UsageError } from '../../src/lib/errors.js';
-import { cleanupAgents, tempDir } from './helpers.js';
+import { cleanupAgents, tempDir } from '../helpers/agent/agent.js';
 
 const opts = { baseDir: '/etc/maildoctor', home: '/home/u', defaultStateDir: '/home/u/.local/state/maildoctor' };
 

@@ -9,7 +9,7 @@ import { Redactor, REDACTED } from '../../src/agent/redact.js';
 import { diffSummaries, summarize, workingSettings } from '../../src/agent/summary.js';
 import { NetworkWatcher, TRIGGER_COALESCE_MS } from '../../src/agent/watcher.js';
 import type { SpawnFn } from '../../src/agent/notify/index.js';
-import { makeReport } from './fakes.js';
+import { makeReport } from '../helpers/agent/fakes.js';
 
 function watcher(clock: ManualClock, source: () => string, debounceMs = 1_500) {
   const changes: Array<[string, string]> = [];

@@ -3,8 +3,8 @@ import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { run } from '../../src/cli/main.js';
-import { useNativeBackend } from '../harness/mocha.js';
-import { memoryIo } from './io.js';
+import { useNativeBackend } from '../helpers/harness/mocha.js';
+import { memoryIo } from '../helpers/cli/io.js';
 
 describe('cli: maildoctor probe', () => {
   const backend = useNativeBackend();

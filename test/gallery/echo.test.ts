@@ -9,9 +9,9 @@ import { probeSmtp } from '../../src/probes/smtp.js';
 import { renderProbeResult } from '../../src/cli/render-probe.js';
 import { plainColors } from '../../src/report/render-text.js';
 import type { ProbeOptions, ProbeResult } from '../../src/lib/types.js';
-import { ensureBuilt, runCli } from '../process/run.js';
-import { echoingImap, echoingPop3, echoingSmtp } from './echo-servers.js';
-import type { FaultServer } from './servers.js';
+import { ensureBuilt, runCli } from '../helpers/process/run.js';
+import { echoingImap, echoingPop3, echoingSmtp } from '../helpers/servers/echo-servers.js';
+import type { FaultServer } from '../helpers/servers/gallery.js';
 
 const USER = 'alice';
 /** Quote, backslash and non-ASCII: every escaping a form can get. */

@@ -1,0 +1,55 @@
+/**
+ * Run the built CLI in a private network namespace with a scripted world around it
+ * (test/helpers/cli/private-world-main.ts). Needs root (`unshare -n`) and a build (`npm run build`).
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { SmtpFaultOptions } from '../servers/gallery.js';
+
+export interface PrivateWorld {
+  /** Zone text (test/helpers/servers/dns-server.ts format); `{port:NAME}` is scripted server NAME's port. */
+  zone: string;
+  /** Scripted SMTP servers by name (STARTTLS with the test CA's certificate for localhost, mail.test, 127.0.0.1). */
+  smtp?: Record<string, Omit<SmtpFaultOptions, 'tls'>>;
+  /** CLI arguments; `{dns}` is the resolver `127.0.0.1:PORT`, `{ca}` the test CA file. */
+  args: string[];
+  /** The CLI's whole environment besides PATH (e.g. MAILDOCTOR_PASSWORD). */
+  env?: Record<string, string>;
+}
+
+export interface WorldRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** `name TYPE` of every query the test resolver answered. */
+  queries: string[];
+}
+
+const MAIN = fileURLToPath(new URL('./private-world-main.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Why this machine cannot run a private world, or undefined. */
+export function cannotRunPrivateWorld(): string | undefined {
+  if (process.platform !== 'linux') return 'needs Linux network namespaces';
+  if (process.getuid?.() !== 0) return 'needs root (unshare -n)';
+  try {
+    execFileSync('sh', ['-c', 'command -v unshare && command -v ip && test -f dist/cli/main.js'], { cwd: ROOT, stdio: 'ignore' });
+  } catch {
+    return 'needs unshare, ip and a build (npm run build)';
+  }
+  return undefined;
+}
+
+export function runInPrivateWorld(world: PrivateWorld): Promise<WorldRun> {
+  const script = `ip link set lo up && exec "$0" --import tsx "$1" "$2"`;
+  return new Promise((resolve, reject) => {
+    execFile('unshare', ['-n', 'sh', '-c', script, process.execPath, MAIN, JSON.stringify(world)], { cwd: ROOT, timeout: 90_000, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
+      const line = stdout.trim().split('\n').at(-1) ?? '';
+      try {
+        resolve(JSON.parse(line) as WorldRun);
+      } catch {
+        reject(new Error(`private world failed (${err?.message ?? 'no JSON'}):\n${stderr}\n${stdout}`));
+      }
+    });
+  });
+}
