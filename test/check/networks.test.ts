@@ -6,7 +6,6 @@
  * report's own fix applied first where the fix is on the user's machine (the MTU). Needs root; skipped otherwise.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_RELAY_RECIPIENT } from '../../src/check/defaults.js';
 import type { ProbeResult } from '../../src/lib/types.js';
@@ -14,12 +13,12 @@ import { translator } from '../../src/i18n/index.js';
 import { buildReport } from '../../src/report/index.js';
 import { plainColors, renderReport } from '../../src/report/render-text.js';
 import type { CheckReport, Setting } from '../../src/report/types.js';
-import { cleanupStaleLabs, Lab, LAB, REPO_ROOT } from '../helpers/lab/lab.js';
+import { LAB, REPO_ROOT, type Lab } from '../helpers/lab/lab.js';
 import { LAB6, lowerUserMtu, TUNNEL_MTU } from '../helpers/lab/networks.js';
-import { factsOf } from '../helpers/lab/report-files.js';
+import { factsOf } from '../helpers/report/fixtures.js';
 import { applyState, runScenarioCheck, SCENARIOS, type Scenario } from '../helpers/lab/scenarios.js';
 import { EXPECTED } from '../helpers/check/expected.js';
-import { canRunLab, findingKeys, parseReport, settingOf } from '../helpers/check/lab-run.js';
+import { findingKeys, parseReport, settingOf, useLab } from '../helpers/check/lab-run.js';
 import { matchSnapshot, normaliseReportText } from '../helpers/check/snapshot.js';
 
 const BUILT_CLI = join(REPO_ROOT, 'bin', 'maildoctor.js');
@@ -104,19 +103,9 @@ describe('issue 10: what the network does to mail, diagnosed by the built CLI in
   this.timeout(90_000);
   let lab: Lab;
 
-  before(async function () {
-    const why = canRunLab() ?? (existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js')) ? undefined : 'the CLI is not built (npm run build)');
-    if (why) {
-      process.stderr.write(`      (skipped: ${why})\n`);
-      this.skip();
-    }
-    await cleanupStaleLabs();
-    lab = await Lab.start();
-  });
-
-  after(async () => {
-    await lab?.stop();
-  });
+  useLab((l) => {
+    lab = l;
+  }, { needsBuild: true });
 
   /** `maildoctor probe` of a recommended setting, from the user's namespace, with the built CLI. */
   const trySetting = async (s: Setting): Promise<ProbeResult> => {

@@ -10,8 +10,8 @@ import { LANGS, translator } from '../../src/i18n/index.js';
 import { FINDING_CODES } from '../../src/lib/codes.js';
 import { buildReport, recommend, reportExitCode, RULES } from '../../src/report/index.js';
 import type { CheckFacts, CheckReport } from '../../src/report/types.js';
-import { reportFixturePath } from '../helpers/lab/report-files.js';
-import { SCENARIOS } from '../helpers/lab/scenarios.js';
+import { SCENARIOS } from '../helpers/check/scenario-table.js';
+import { deepFreeze, reportFixturePath } from '../helpers/report/fixtures.js';
 import { EXPECTED, type RuleName } from '../helpers/check/expected.js';
 
 function loadFacts(id: string): CheckFacts {
@@ -22,15 +22,6 @@ function loadFacts(id: string): CheckFacts {
 
 function keys(findings: Array<{ code: string; severity: string }>): string[] {
   return findings.map((f) => `${f.code}:${f.severity}`);
-}
-
-/** Freeze an object graph, so that any write by the code under test throws (ESM code is strict). */
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }
 
 const RULE_NAMES = RULES.map((r) => r.name as RuleName);

@@ -15,12 +15,12 @@ import { translator } from '../../src/i18n/index.js';
 import { buildReport } from '../../src/report/index.js';
 import { plainColors, renderReport } from '../../src/report/render-text.js';
 import type { CheckReport } from '../../src/report/types.js';
-import { cleanupStaleLabs, Lab, LAB, REPO_ROOT, type ExecResult } from '../helpers/lab/lab.js';
-import { factsOf } from '../helpers/lab/report-files.js';
+import { LAB, REPO_ROOT, type ExecResult, type Lab } from '../helpers/lab/lab.js';
+import { factsOf } from '../helpers/report/fixtures.js';
 import { leaksOf } from '../helpers/harness/leaks.js';
 import { applyState, issuedTokens, runScenarioCheck, SCENARIOS, wrongOAuthToken, wrongPassword, type Scenario } from '../helpers/lab/scenarios.js';
 import { EXPECTED } from '../helpers/check/expected.js';
-import { canRunLab, findingKeys, parseReport, settingOf } from '../helpers/check/lab-run.js';
+import { findingKeys, parseReport, settingOf, useLab } from '../helpers/check/lab-run.js';
 import { readAsThunderbird } from '../helpers/report/thunderbird-rules.js';
 import { matchSnapshot, normaliseReportText } from '../helpers/check/snapshot.js';
 
@@ -151,18 +151,8 @@ describe('maildoctor check in the lab (namespaces, Postfix, Dovecot, nftables)',
     assert.deepEqual(await lab.queuedMessages(), { isp: 0, provider: 0 }, `${what}: a message was left in a Postfix queue`);
   };
 
-  before(async function () {
-    const why = canRunLab();
-    if (why) {
-      process.stderr.write(`      (skipped: ${why})\n`);
-      this.skip();
-    }
-    await cleanupStaleLabs();
-    lab = await Lab.start();
-  });
-
-  after(async () => {
-    await lab?.stop();
+  useLab((l) => {
+    lab = l;
   });
 
   const scenarioTest = (s: Scenario): void => {

@@ -260,3 +260,16 @@ export async function resolveCertificate(
   const set = await testCertificates({ extraNames });
   return set[choice ?? 'valid'];
 }
+
+/** The CA and the `valid` leaf as PEM text: the shape HTTPS test servers and their clients take. */
+export interface TestPki {
+  caPem: string;
+  certPem: string;
+  keyPem: string;
+}
+
+/** The run's CA and a `valid` leaf that also covers `extraNames` (DNS names and/or IPs). */
+export async function testPki(extraNames: string[]): Promise<TestPki> {
+  const set = await testCertificates({ extraNames });
+  return { caPem: set.ca.cert, certPem: set.valid.cert, keyPem: set.valid.key };
+}

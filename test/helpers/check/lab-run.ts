@@ -4,8 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CheckReport, Setting } from '../../../src/report/types.js';
-import type { ExecResult } from '../lab/lab.js';
+import { cleanupStaleLabs, Lab, REPO_ROOT, type ExecResult } from '../lab/lab.js';
 import type { ExpectedSetting } from './expected.js';
 
 /** Why the lab cannot run on this machine, or undefined when it can. */
@@ -20,6 +22,29 @@ export function canRunLab(): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * One lab for a describe block: built in `before` (the block is skipped, saying why, when the lab cannot run
+ * here or `needsBuild` and the CLI is not built), handed to `use`, stopped in `after`.
+ */
+export function useLab(use: (lab: Lab) => void, options: { needsBuild?: boolean } = {}): void {
+  let lab: Lab | undefined;
+  before(async function () {
+    const unbuilt = options.needsBuild && !existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js')) ? 'the CLI is not built (npm run build)' : undefined;
+    const why = canRunLab() ?? unbuilt;
+    if (why) {
+      process.stderr.write(`      (skipped: ${why})\n`);
+      this.skip();
+    }
+    await cleanupStaleLabs();
+    lab = await Lab.start();
+    use(lab);
+  });
+
+  after(async () => {
+    await lab?.stop();
+  });
 }
 
 export function parseReport(run: ExecResult, what: string): CheckReport {

@@ -6,7 +6,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DiscoverOptions } from '../../../src/discovery/index.js';
-import { makeTestPki, type TestPki } from '../discovery-certs.js';
+import { testPki, type TestPki } from '../certs.js';
 import { loadZone, TestDnsServer } from '../servers/dns-server.js';
 import { AutoconfigServers } from '../servers/http-servers.js';
 
@@ -37,10 +37,8 @@ export interface World {
   stop(): Promise<void>;
 }
 
-let pkiCache: TestPki | undefined;
-
 export async function startWorld(): Promise<World> {
-  const pki = (pkiCache ??= makeTestPki(CERT_NAMES));
+  const pki = await testPki(CERT_NAMES);
   const dns = await TestDnsServer.start(loadZone(fixture('zones', 'test.zone')));
   dns.overrides.set('big.test', 'truncate');
   dns.overrides.set('servfail.test', 'servfail');

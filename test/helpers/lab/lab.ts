@@ -35,14 +35,14 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { REPO_ROOT } from '../paths.js';
 import { testCertificates, type CertificateKind, type TestCertificates } from '../certs.js';
 import { randomPassword, startDovecot, type DovecotInstance } from '../harness/dovecot.js';
 import { startPostfix, type PostfixInstance } from '../harness/postfix.js';
 
 const run = promisify(execFile);
 
-/** The repository root: cwd of every process the lab starts (so `--import tsx` and relative paths resolve). */
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export { REPO_ROOT };
 const LAB_DIR = fileURLToPath(new URL('.', import.meta.url));
 const ZONE_DIR = join(REPO_ROOT, 'fixtures', 'lab');
 /** `ip netns exec NAME` bind-mounts the files of this directory over /etc (resolv.conf). */

@@ -11,7 +11,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { translator } from '../../../src/i18n/index.js';
 import type { CheckReport } from '../../../src/report/types.js';
 import { cleanupStaleLabs, Lab } from './lab.js';
-import { factsOf, REPORT_FIXTURES, reportFixturePath, unfitForFixture } from './report-files.js';
+import { factsOf, REPORTS_DIR as REPORT_FIXTURES, reportFixturePath, unfitForFixture } from '../report/fixtures.js';
 import { applyState, runScenarioCheck, SCENARIOS, wrongPassword } from './scenarios.js';
 
 const only = process.argv.slice(2);

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CheckFacts } from '../../../src/report/types.js';
+import type { CheckFacts, CheckReport } from '../../../src/report/types.js';
+import { REPO_ROOT } from '../paths.js';
 
 export const REPORTS_DIR = fileURLToPath(new URL('../../../fixtures/reports/', import.meta.url));
 export const DERIVED_DIR = join(REPORTS_DIR, 'derived');
@@ -90,4 +91,30 @@ export function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
+}
+
+// From a `maildoctor check --json` report to the recorded facts (what the lab's fixture recorder writes):
+// the report minus what the report builder derives from the facts (findings, recommendation, status, servers,
+// schemaVersion). The rule tests rebuild the report from them.
+
+export function reportFixturePath(id: string): string {
+  return join(REPORTS_DIR, `${id}.json`);
+}
+
+/** The facts of a report: everything `buildReport()` takes. */
+export function factsOf(report: CheckReport): CheckFacts {
+  const { findings: _f, recommendation: _r, status: _s, servers: _v, schemaVersion: _n, ...facts } = report;
+  return facts;
+}
+
+/**
+ * Why a text may not be written to a fixture: a secret, or a path of this machine (temp dirs, the checkout).
+ * Returns the reasons; empty when the text is fine.
+ */
+export function unfitForFixture(text: string, secrets: string[]): string[] {
+  const reasons: string[] = [];
+  for (const s of secrets) if (s && text.includes(s)) reasons.push('contains a password');
+  if (text.includes(REPO_ROOT.replace(/\/$/, ''))) reasons.push('contains the checkout path');
+  if (/(^|[^\w])\/(tmp|home|root|var|etc|work)\//.test(text)) reasons.push('contains a machine path');
+  return reasons;
 }

@@ -7,7 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
-import type { TestPki } from '../discovery-certs.js';
+import type { TestPki } from '../certs.js';
 
 export interface Route {
   status?: number;
