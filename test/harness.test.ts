@@ -1,5 +1,5 @@
 /**
- * Proves the real-server harness (test/harness/): real Postfix + Dovecot answer on every port with the
+ * Proves the real-server harness (test/helpers/harness/): real Postfix + Dovecot answer on every port with the
  * policies the probes will meet, TLS verifies against the per-run CA, and stop() leaves nothing behind.
  * Raw node:net/node:tls on purpose: these checks must not depend on the code under test.
  */
