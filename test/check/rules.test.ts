@@ -47,6 +47,7 @@ describe('report rules on facts recorded from the lab', () => {
       'plaintextAuthRule',
       'disagreeRule',
       'oauthRule',
+      'incomingUnexplainedRule',
     ]);
   });
 
