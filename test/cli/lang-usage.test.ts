@@ -6,21 +6,11 @@
  * network, every command stops at its input check.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const BIN = fileURLToPath(new URL('../../bin/maildoctor.js', import.meta.url));
-
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, ...env }, timeout: 15_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 70) : 0, stdout, stderr });
-    });
-  });
-}
+import { BIN, runBuiltCli as run } from '../helpers/cli/built-cli.js';
 
 describe('cli: usage errors in the reader’s language (built CLI, child process)', function () {
   this.timeout(30_000);
