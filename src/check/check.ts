@@ -13,6 +13,7 @@ import { networkIdentity, type NetworkIdentityOptions } from '../discovery/netwo
 import { resolveResolverSpecs, systemResolvers } from '../discovery/resolvers.js';
 import type { DiscoverOptions, ServerCandidate } from '../discovery/types.js';
 import { abortedReason, Deadline, isTimerDelay, MAX_TIMER_MS, sleep } from '../lib/deadline.js';
+import { PathTimes } from '../lib/dial.js';
 import { UsageError } from '../lib/errors.js';
 import { parseHostPort } from '../lib/host-port.js';
 import { isOAuth } from '../lib/oauth.js';
@@ -271,6 +272,8 @@ async function runPlan(
     })
     .sort((a, b) => a.notBefore - b.notBefore || a.index - b.index);
   const results: CheckProbe[] = new Array(plan.length);
+  // One view of the paths' round trips for the whole check: the first answers shorten the wait for dropped ports.
+  const paths = new PathTimes();
   const t0 = performance.now();
   let next = 0;
   let done = 0;
@@ -288,6 +291,7 @@ async function runPlan(
           phaseTimeouts: { connect: CHECK_CONNECT_TIMEOUT_MS, ...options.phaseTimeouts },
           signal: deadline.signal,
           lookup: options.lookup,
+          paths,
           ...(options.ca ? { ca: options.ca } : {}),
           ...(options.allowPlaintextAuth ? { allowPlaintextAuth: true } : {}),
         },

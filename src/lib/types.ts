@@ -1,5 +1,6 @@
 import type { LookupFunction } from 'node:net';
 import type { ErrorCode } from './codes.js';
+import type { PathTimes } from './dial.js';
 
 /** Protocols maildoctor probes. `smtps`, `pop3s`, `imaps` are implicit TLS (RFC 8314). */
 export type Protocol = 'smtp' | 'smtps' | 'pop3' | 'pop3s' | 'imap' | 'imaps' | 'tcp';
@@ -94,6 +95,11 @@ export interface ProbeOptions {
   localAddress: string;
   /** Injectable resolver (same shape as dns.lookup). */
   lookup: LookupFunction;
+  /**
+   * Round trips shared with other probes (a check passes one to all of its probes): once a path's round trip is
+   * known, a SYN without an answer is given up after the adaptive deadline instead of the connect cap.
+   */
+  paths: PathTimes;
   /** Detect a plaintext probe against an implicit-TLS port after this much greeting silence. @default 1500 */
   tlsSniffAfterMs: number;
   /**
