@@ -1,5 +1,6 @@
 import { escapeStrings, toJsonText } from '../lib/text.js';
-import { EXIT, readCaFile, throwIfInterrupted, type Io } from './io.js';
+import { EXIT } from '../lib/exit-codes.js';
+import { readCaFile, throwIfInterrupted, type Io } from './io.js';
 import { discover, networkIdentity } from '../discovery/index.js';
 import type { DiscoverOptions, DiscoveryResult, MailRole, NetworkIdentity, NetworkIdentityOptions, ServerCandidate } from '../discovery/index.js';
 

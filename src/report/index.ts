@@ -3,6 +3,7 @@
  * I/O, no clock. Tested from JSON fixtures (test/report/*.test.ts).
  */
 import { FINDING_CODES } from '../lib/codes.js';
+import { EXIT, type VerdictExitCode } from '../lib/exit-codes.js';
 import { configuredVerdicts } from './configured.js';
 import { recommend } from './recommend.js';
 import { authRule } from './rules/auth.js';
@@ -12,6 +13,7 @@ import { certExpiryRule } from './rules/cert-expiry.js';
 import { disagreeRule } from './rules/disagree.js';
 import { dnsRule } from './rules/dns.js';
 import { greetingRule } from './rules/greeting.js';
+import { incomingUnexplainedRuleOver } from './rules/incoming-unexplained.js';
 import { inspectionRule } from './rules/inspected.js';
 import { interceptionRule } from './rules/intercepted.js';
 import { ipv6Rule } from './rules/ipv6.js';
@@ -26,8 +28,8 @@ import { tlsRule } from './rules/tls.js';
 import type { Rule } from './rules/types.js';
 import { REPORT_SCHEMA_VERSION, type CheckFacts, type CheckReport, type Finding, type Setting } from './types.js';
 
-/** Every rule, in the order their findings are shown. */
-export const RULES: readonly Rule[] = [
+/** The rules that explain what failed, in the order their findings are shown. */
+const EXPLAINING_RULES: readonly Rule[] = [
   dnsRule,
   noServersRule,
   networkBlocksRule,
@@ -47,6 +49,9 @@ export const RULES: readonly Rule[] = [
   disagreeRule,
   oauthRule,
 ];
+
+/** Every rule, in the order their findings are shown; the last one speaks when none of the others explains receiving. */
+export const RULES: readonly Rule[] = [...EXPLAINING_RULES, incomingUnexplainedRuleOver(EXPLAINING_RULES)];
 
 const SEVERITY_ORDER: Record<Finding['severity'], number> = { error: 0, warning: 1, info: 2 };
 
@@ -82,13 +87,13 @@ function verdict(s: Setting | undefined): 'works' | 'fails' | 'unverified' {
   return s.verified ? 'works' : 'unverified';
 }
 
-/** 0 when sending and receiving work and nothing is wrong; 1 when the report found problems. */
-export function reportExitCode(report: CheckReport): 0 | 1 {
+/** EXIT.OK when sending and receiving work and nothing is wrong; EXIT.PROBLEMS when the report found problems. */
+export function reportExitCode(report: CheckReport): VerdictExitCode {
   const { sending, receiving } = report.status;
-  if (sending === 'fails' || receiving === 'fails') return 1;
+  if (sending === 'fails' || receiving === 'fails') return EXIT.PROBLEMS;
   // The user's own settings (--thunderbird-profile) that do not work from here are a problem to fix.
-  if (report.configured?.some((c) => c.works === 'no')) return 1;
-  return report.findings.some((f) => f.severity === 'error') ? 1 : 0;
+  if (report.configured?.some((c) => c.works === 'no')) return EXIT.PROBLEMS;
+  return report.findings.some((f) => f.severity === 'error') ? EXIT.PROBLEMS : EXIT.OK;
 }
 
 export { recommend } from './recommend.js';
