@@ -1,7 +1,7 @@
 /**
  * One session per server address and port (issue 13, src/check/sessions.ts): which planned probes share a
  * session, and what one session's result says for each of them. The SMTP sessions are real ones, against the
- * gallery's scripted server on loopback (test/gallery/servers.ts); the certificate cases read results the lab
+ * gallery's scripted server on loopback (test/helpers/servers/gallery.ts); the certificate cases read results the lab
  * recorded (fixtures/reports).
  */
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { answerSession, covers, planSessions, type Shareable } from '../../src/c
 import { probeSmtp } from '../../src/probes/smtp.js';
 import type { ProbeOptions, ProbeResult } from '../../src/lib/types.js';
 import type { CheckReport } from '../../src/report/types.js';
-import { smtpServer, type FaultServer } from '../gallery/servers.js';
+import { smtpServer, type FaultServer } from '../helpers/servers/gallery.js';
 
 const RELAY = { from: 'pippo@disney.test', to: 'maildoctor-relay-test@example.net' };
 const CREDS = { user: 'pippo', password: 'not-a-real-password' };

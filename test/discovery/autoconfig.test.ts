@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseAddress, parseClientConfig } from '../../src/discovery/index.js';
 import { fetchAutoconfig, fetchIspdb, type AutoconfigContext } from '../../src/discovery/autoconfig.js';
 import { createContext } from '../../src/discovery/discover.js';
-import { fixture, startWorld, type World } from './world.js';
+import { fixture, startWorld, type World } from '../helpers/discovery/world.js';
 
 describe('discovery: clientConfig v1.1', () => {
   it('reads servers, security, authentication and expands username templates', () => {

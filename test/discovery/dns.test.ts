@@ -3,8 +3,8 @@ import { DnsClient, lookupAddresses, lookupMx, lookupPtr, lookupSrv, lookupTxt, 
 import { DMARC_TAG, SPF_TAG } from '../../src/discovery/dns-lookups.js';
 import { parseNodeServers, parseResolvConf, resolveResolverSpecs } from '../../src/discovery/resolvers.js';
 import { UsageError } from '../../src/lib/errors.js';
-import { closedUdpPort, loadZone, TestDnsServer } from './dns-server.js';
-import { fixture } from './world.js';
+import { closedUdpPort, loadZone, TestDnsServer } from '../helpers/servers/dns-server.js';
+import { fixture } from '../helpers/discovery/world.js';
 
 /** Short timeouts so that failure cases take a fraction of a second. */
 const FAST = { attemptTimeoutMs: 250, queryTimeoutMs: 1_000, retries: 1 };
