@@ -178,6 +178,19 @@ export const EN_TEXT = {
   'usage.address.ip': '"{domain}" looks like an IP address, not a domain',
   'usage.noAddress': 'missing the e-mail address to check (or --thunderbird-profile to check the addresses of a Thunderbird profile)',
   'usage.oneAddress': 'the profile has {count} addresses: give the one to check with --html, --autoconfig or --send-test',
+  // The agent's alerts (src/agent/alert.ts): one line per change of an account, in the agent's language.
+  'alert.broken': '{account}: {fields} {count, plural, other {broken}}{provider, select, none {} other { on {provider}}}',
+  'alert.recovered': '{account}: {fields} {count, plural, other {working again}}{provider, select, none {} other { on {provider}}}{out, select, none {} other { (send through {out})}}',
+  'alert.sendThrough': '{account}: send through {setting}{hybrid, select, yes { (hybrid: this network’s server{provider, select, none {} other { on {provider}}})} other {}}',
+  'alert.receiveFrom': '{account}: receive from {setting}',
+  'alert.setting': '{host}:{port} {security}, {auth, select, none {no login} other {{auth}}}',
+  'alert.noSetting': 'none',
+  'alert.field.sending': 'sending',
+  'alert.field.receiving': 'receiving',
+  'alert.title.broken': 'maildoctor: mail broken',
+  'alert.title.recovered': 'maildoctor: mail works again',
+  'alert.title.settingsChanged': 'maildoctor: new mail settings',
+
   // Why the SPF evaluator (src/report/spf.ts) ended without a verdict: inside SPF_HYBRID_FAIL's sentences.
   'spf.lookupFailed': 'the {type} lookup of {name} failed',
   'spf.manyRecords': '{domain} publishes {count} SPF records (§4.5 allows one)',
@@ -248,6 +261,8 @@ export const EN_TEXT = {
   'usage.exporter.configTooLarge': 'the {kind, select, web {web config} other {exporter config}} {file} is larger than {max} bytes',
   'usage.exporter.webFileUnreadable': 'web config: cannot read {what} {file}: {reason}',
   'usage.exporter.webTlsUnusable': 'web config: the TLS certificate, key or client CA is not usable: {error}',
+  'usage.agent.configUnreadable': 'cannot read the agent config {file}: {reason}',
+  'usage.agent.metricsListen': 'metrics.listen: not HOST:PORT: {value}',
   'usage.allow.pattern': 'allow pattern {pattern}: {reason}',
   'usage.allow.everything': 'a pattern must name hosts or a network; "*" would allow every host (an open port scanner)',
   'usage.allow.notCidr': 'not a network in CIDR form (e.g. 203.0.113.0/24)',
