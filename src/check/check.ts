@@ -91,10 +91,10 @@ type PlannedProbe = Omit<CheckProbe, 'result'> & {
 export async function check(address: string, options: Partial<CheckOptions> = {}): Promise<CheckReport> {
   const parsed = parseAddress(address); // UsageError on malformed input
   const relayRecipient = options.relayRecipient ?? DEFAULT_RELAY_RECIPIENT;
-  if (!/^[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+$/.test(relayRecipient)) throw new UsageError(`relay recipient is not an address: ${relayRecipient}`);
+  if (!/^[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+$/.test(relayRecipient)) throw new UsageError(`relay recipient is not an address: ${relayRecipient}`, { msg: 'usage.relayRecipient', params: { value: relayRecipient } });
   const controlSpecs = (options.controls ?? DEFAULT_CONTROLS).map(parseControl);
   for (const [name, ms] of [['timeoutMs', options.timeoutMs], ['probeTimeoutMs', options.probeTimeoutMs]] as const) {
-    if (ms !== undefined && !isTimerDelay(ms)) throw new UsageError(`${name} must be 1 to ${MAX_TIMER_MS} milliseconds, got ${ms}`);
+    if (ms !== undefined && !isTimerDelay(ms)) throw new UsageError(`${name} must be 1 to ${MAX_TIMER_MS} milliseconds, got ${ms}`, { msg: 'usage.timerRange', params: { name, max: MAX_TIMER_MS, value: String(ms) } });
   }
   const progress = options.onProgress ?? (() => {});
   const deadline = new Deadline(options.timeoutMs ?? CHECK_TIMEOUT_MS, options.signal);
