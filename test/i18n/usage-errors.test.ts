@@ -19,7 +19,6 @@ const SRC = fileURLToPath(new URL('../../src', import.meta.url));
 const NOT_YET: Array<[prefix: string, why: string]> = [
   ['discovery/', 'moved to src/lookup and src/network by the lookup branch, which keys their errors'],
   ['lib/host-port.ts', 'keyed by the lookup branch'],
-  ['agent/', 'split by the agent-split branch; its errors are keyed after it lands'],
 ];
 
 function sources(dir: string): string[] {
