@@ -15,6 +15,7 @@ import type { DiscoverOptions, ServerCandidate } from '../discovery/types.js';
 import { abortedReason, Deadline, isTimerDelay, MAX_TIMER_MS, sleep } from '../lib/deadline.js';
 import { PathTimes } from '../lib/dial.js';
 import { UsageError } from '../lib/errors.js';
+import { prepareTls } from '../lib/tls.js';
 import { parseHostPort } from '../lib/host-port.js';
 import { isOAuth } from '../lib/oauth.js';
 import type { Credentials, PhaseTimeouts, ProbeOptions, Protocol } from '../lib/types.js';
@@ -107,6 +108,8 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
     const dnsOption = options.dns ?? undefined;
 
     progress({ type: 'phase', phase: 'discovery' });
+    // While the first questions are on the wire: the TLS set-up every probe's first handshake would wait for.
+    setImmediate(() => prepareTls(options.ca));
     const [discovery, network] = await Promise.all([
       discover(parsed.address, { ...options.discovery, ...(dnsOption ? { dns: dnsOption } : {}), ...(options.ca ? { ca: options.ca } : {}), signal: deadline.signal }),
       networkIdentity({ ...options.network, ...(dnsOption ? { dns: dnsOption } : {}), ...(options.ca ? { ca: options.ca } : {}), signal: deadline.signal }),
