@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import type { Registry } from 'prom-client';
 import { check as realCheck, type CheckOptions } from '../check/check.js';
-import { networkFingerprint } from '../discovery/network.js';
+import { networkFingerprint } from '../network/fingerprint.js';
 import type { CheckReport } from '../report/types.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { readAccountSecret, validateAgentConfig, type AccountConfig, type AgentConfig, type ValidateOptions } from './config.js';
@@ -327,9 +327,8 @@ class Agent {
       ...(acc.allowPlaintextAuth ? { allowPlaintextAuth: true } : {}),
       ...(acc.timeoutMs ? { timeoutMs: acc.timeoutMs } : {}),
       ...(acc.probeNetworkSmtp === false ? { probeNetworkSmtp: false } : {}),
-      // The ISPDB is asked by discovery (the mailbox's domain) and by network identity (the provider's).
-      ...(ispdb !== undefined ? { discovery: { ispdbBaseUrl: ispdb } } : {}),
-      network: { ...(ispdb !== undefined ? { ispdbBaseUrl: ispdb } : {}), ...(acc.echoUrl ? { echoUrl: acc.echoUrl } : {}) },
+      ...(ispdb !== undefined ? { ispdbBaseUrl: ispdb } : {}),
+      ...(acc.echoUrl ? { network: { echoUrl: acc.echoUrl } } : {}),
     };
   }
 

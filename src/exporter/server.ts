@@ -19,7 +19,7 @@ import type { Logger } from 'winston';
 import { parseListen } from '../agent/config.js';
 import { createAgentLogger } from '../agent/log.js';
 import { Redactor } from '../agent/redact.js';
-import { parseHostPort } from '../cli/io.js';
+import { parseHostPort } from '../lookup/host-port.js';
 import { isUsageError, UsageError } from '../lib/errors.js';
 import type { Probe, ProbeResult, Protocol } from '../lib/types.js';
 import { probes as builtinProbes } from '../probes/index.js';
