@@ -7,7 +7,7 @@ import { ERROR_CODES, FINDING_CODES } from '../src/lib/codes.js';
 const SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src');
 
 /** Quoted upper-case names with an underscore that are not ours: OpenSSL verdicts, errno, environment. */
-const FOREIGN = /^(ERR_|EAI_|CERT_|DEPTH_ZERO|SELF_SIGNED_CERT|UNABLE_TO|MAILDOCTOR_|NO_COLOR|FORCE_COLOR|XDG_|TESTCONTAINERS_|SASL_IR|LOGIN_REFERRALS|AUTH_PLAIN_OK)/;
+const FOREIGN = /^(ERR_|EAI_|CERT_|ERROR_IN_CERT_|DEPTH_ZERO|SELF_SIGNED_CERT|UNABLE_TO|MAILDOCTOR_|NO_COLOR|FORCE_COLOR|XDG_|TESTCONTAINERS_|SASL_IR|LOGIN_REFERRALS|AUTH_PLAIN_OK)/;
 
 async function sourceFiles(dir: string): Promise<string[]> {
   const out: string[] = [];

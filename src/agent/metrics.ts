@@ -168,9 +168,10 @@ export class AgentMetrics {
       const key = `${p.host}:${p.port}`;
       if (cert && !certs.has(key)) {
         certs.add(key);
-        const notAfter = Date.parse(cert.validTo);
+        // A certificate whose notAfter cannot be read (TLS_CERT_DATES_INVALID) has no expiry to track.
+        const notAfter = Date.parse(cert.validTo ?? '');
         if (Number.isFinite(notAfter)) track(this.certExpiry, { account, host: p.host, port: String(p.port) }, Math.round(notAfter / 1000));
-        track(this.certDays, { account, host: p.host, port: String(p.port) }, cert.daysLeft);
+        if (cert.daysLeft !== undefined) track(this.certDays, { account, host: p.host, port: String(p.port) }, cert.daysLeft);
       }
     }
     this.#series.set(account, removers);

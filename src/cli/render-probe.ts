@@ -17,11 +17,11 @@ export function renderProbeResult(result: ProbeResult, c: Colors): string {
   if (r.tls) {
     const cert = r.tls.certificate;
     out.push(
-      c.dim(`TLS ${r.tls.protocol ?? '?'} ${r.tls.cipher ?? ''}${cert ? `; certificate ${cert.subject}, issuer ${cert.issuer}, valid to ${cert.validTo.slice(0, 10)} (${cert.daysLeft} days)` : ''}`),
+      c.dim(`TLS ${r.tls.protocol ?? '?'} ${r.tls.cipher ?? ''}${cert ? `; certificate ${cert.subject}, issuer ${cert.issuer}, ${cert.validTo !== undefined ? `valid to ${cert.validTo.slice(0, 10)} (${cert.daysLeft} days)` : `validity unreadable (notBefore ${JSON.stringify(cert.datesAsWritten?.notBefore ?? '?')}, notAfter ${JSON.stringify(cert.datesAsWritten?.notAfter ?? '?')})`}` : ''}`),
     );
     const chain = r.tls.chain ?? [];
     chain.forEach((x, i) =>
-      out.push(c.dim(`  chain ${i + 1}/${chain.length} ${x.sentByServer ? 'sent by the server' : 'from the trust store'}: ${x.subject}; issuer ${x.issuer}; valid ${x.validFrom.slice(0, 10)} to ${x.validTo.slice(0, 10)}`)),
+      out.push(c.dim(`  chain ${i + 1}/${chain.length} ${x.sentByServer ? 'sent by the server' : 'from the trust store'}: ${x.subject}; issuer ${x.issuer}; valid ${x.validFrom?.slice(0, 10) ?? 'unreadable'} to ${x.validTo?.slice(0, 10) ?? 'unreadable'}`)),
     );
   }
   for (const w of r.warnings) out.push(c.yellow(`warning ${w.code} (${w.phase}): ${w.message}`));

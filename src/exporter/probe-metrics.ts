@@ -33,7 +33,8 @@ export function probeRegistry(result: ProbeResult): Registry {
   if (result.target.family) gauge(r, 'probe_ip_protocol', 'Specifies whether probe ip protocol is IP4 or IP6').set(result.target.family);
 
   const tls = result.tls;
-  if (tls?.certificate) {
+  // A notAfter that cannot be read (TLS_CERT_DATES_INVALID) has no timestamp: the series is left out, not NaN.
+  if (tls?.certificate?.validTo !== undefined) {
     // A probe reads the leaf certificate only; blackbox's "earliest" is over the chain as sent. They differ
     // only when an intermediate expires before the leaf it signed.
     gauge(r, 'probe_ssl_earliest_cert_expiry', 'Expiry (notAfter) of the certificate the server presented, as a Unix timestamp').set(Math.floor(Date.parse(tls.certificate.validTo) / 1_000));

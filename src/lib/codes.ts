@@ -87,6 +87,8 @@ export const ERROR_CODES = {
   // Issue 11 (certificates, OAuth2 logins).
   TLS_CERT_CHAIN_INCOMPLETE: 'the chain the server sent stops before a trusted root: the certificate that issued its last one was not sent',
   TLS_CERT_EXPIRES_SOON: 'a probe warning: the server certificate is trusted but expires within 14 days (CERT_EXPIRY_WARNING_DAYS)',
+  // Issue 9.
+  TLS_CERT_DATES_INVALID: 'the server certificate’s validity dates cannot be read (an invalid time, a malformed encoding, a date out of range)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -136,6 +138,10 @@ export const FINDING_CODES = {
   TLS_CERT_EXPIRES_SOON: 'the server certificate is valid but expires within 14 days',
   TLS_CERT_CHAIN_INCOMPLETE: 'the server does not send the intermediate certificate(s) its certificate needs',
   OAUTH_TOKEN_REFUSED: 'the server refused the OAuth2 access token (expired, revoked, wrong scope or another account)',
+
+  // Issue 9.
+  TLS_CERT_DATES_INVALID: 'the server certificate’s validity dates cannot be read: no mail client accepts it',
+  INCOMING_FAILS_UNEXPLAINED: 'every incoming server probe (IMAP/POP3) failed with codes no other finding explains',
 } as const;
 
 export type FindingCode = keyof typeof FINDING_CODES;

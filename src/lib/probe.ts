@@ -197,7 +197,7 @@ export class ProbeContext {
       `TLS ${up.facts.protocol ?? '?'} ${up.facts.cipher ?? ''}; certificate ${up.facts.trusted ? 'trusted' : `NOT trusted (${up.facts.trustError})`}, name ${up.facts.hostnameMatch ? 'matches' : 'does NOT match'}`,
     );
     const cert = up.facts.certificate;
-    if (!up.verdict && cert && cert.daysLeft <= CERT_EXPIRY_WARNING_DAYS && !this.result.warnings.some((w) => w.code === 'TLS_CERT_EXPIRES_SOON')) {
+    if (!up.verdict && cert?.daysLeft !== undefined && cert.daysLeft <= CERT_EXPIRY_WARNING_DAYS && !this.result.warnings.some((w) => w.code === 'TLS_CERT_EXPIRES_SOON')) {
       // Still valid, so the session goes on; a mail client will refuse it in a few days.
       this.result.warnings.push({ code: 'TLS_CERT_EXPIRES_SOON', phase: 'tls', message: `The certificate expires on ${cert.validTo} (${cert.daysLeft} days left)` });
     }

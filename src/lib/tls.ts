@@ -156,6 +156,12 @@ export async function upgradeToTls(req: TlsUpgradeRequest): Promise<TlsUpgraded>
 }
 
 function certificateVerdict(facts: TlsFacts, name: string): MaildoctorError | undefined {
+  const written = facts.certificate?.datesAsWritten;
+  if (written) {
+    // Checked before trust: OpenSSL's own verdict on such a certificate is ERROR_IN_CERT_NOT_*_FIELD, and a
+    // certificate without a readable validity period cannot be judged valid by any client.
+    return new MaildoctorError('TLS_CERT_DATES_INVALID', 'tls', `The certificate's validity dates cannot be read: notBefore ${JSON.stringify(written.notBefore)}, notAfter ${JSON.stringify(written.notAfter)}`);
+  }
   if (!facts.trusted) {
     const code = trustErrorCode(facts.trustError, facts.chain);
     return new MaildoctorError(code, 'tls', `Certificate not trusted: ${facts.trustError}`);
@@ -210,20 +216,88 @@ export function classifyHandshakeError(err: NodeJS.ErrnoException): MaildoctorEr
 }
 
 export function certificateFacts(cert: tls.PeerCertificate, trustError?: Error | string | null): CertificateFacts {
-  const validTo = new Date(cert.valid_to);
+  const validFrom = readableDate(cert.valid_from);
+  const validTo = readableDate(cert.valid_to);
   // OpenSSL's verdict when it gave one; else a certificate that names itself as its issuer.
   const selfSigned = String(trustError ?? '') === 'DEPTH_ZERO_SELF_SIGNED_CERT' || dn(cert.issuer) === dn(cert.subject);
+  const unreadable = !validFrom || !validTo || DATE_FIELD_ERRORS.has(String(trustError ?? ''));
   return {
     subject: dn(cert.subject),
     subjectAltNames: (cert.subjectaltname ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     issuer: dn(cert.issuer),
-    validFrom: new Date(cert.valid_from).toISOString(),
-    validTo: validTo.toISOString(),
-    daysLeft: Math.floor((validTo.getTime() - Date.now()) / DAY_MS),
+    ...(validFrom ? { validFrom } : {}),
+    ...(validTo ? { validTo, daysLeft: Math.floor((Date.parse(validTo) - Date.now()) / DAY_MS) } : {}),
+    ...(unreadable ? { datesAsWritten: validityAsWritten(cert) } : {}),
     fingerprint256: cert.fingerprint256,
     serialNumber: cert.serialNumber,
     selfSigned,
   };
+}
+
+/**
+ * OpenSSL's verdicts on a validity time it cannot read (RFC 5280 §4.1.2.5: UTCTime YYMMDDHHMMSSZ or
+ * GeneralizedTime YYYYMMDDHHMMSSZ, valid values only).
+ */
+const DATE_FIELD_ERRORS = new Set(['ERROR_IN_CERT_NOT_BEFORE_FIELD', 'ERROR_IN_CERT_NOT_AFTER_FIELD']);
+
+/**
+ * Node's rendering of a certificate time ("Jan  1 02:08:22 2027 GMT") as an ISO date, or undefined when it is
+ * not a date: OpenSSL renders an invalid time (month 13, Feb 30, a stray byte) as "Bad time value", and a date
+ * outside JavaScript's range has no ISO form. Either used to throw a RangeError mid-probe (PROTOCOL_ERROR in
+ * "internal", issue 9).
+ */
+function readableDate(text: string | undefined): string | undefined {
+  const ms = Date.parse(text ?? '');
+  if (!Number.isFinite(ms)) return undefined;
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+/** The validity times as the certificate writes them, read from its DER; Node's renderings when that fails. */
+function validityAsWritten(cert: tls.PeerCertificate): { notBefore: string; notAfter: string } {
+  const times = cert.raw ? derValidity(cert.raw) : undefined;
+  return times ?? { notBefore: String(cert.valid_from ?? ''), notAfter: String(cert.valid_to ?? '') };
+}
+
+/** Longest time text kept: a valid one has 13 or 15 characters; a hostile one may be any length. */
+const MAX_TIME_TEXT = 64;
+
+/**
+ * notBefore and notAfter from a certificate's DER (RFC 5280 §4.1: Certificate → TBSCertificate → [version],
+ * serialNumber, signature, issuer, validity { notBefore, notAfter }), as latin-1 text. Undefined when the
+ * structure is not that.
+ */
+export function derValidity(der: Buffer): { notBefore: string; notAfter: string } | undefined {
+  const tlv = (at: number): { tag: number; start: number; end: number } | undefined => {
+    if (at + 2 > der.length) return undefined;
+    const tag = der[at]!;
+    let len = der[at + 1]!;
+    let start = at + 2;
+    if (len & 0x80) {
+      const n = len & 0x7f;
+      if (n === 0 || n > 4 || start + n > der.length) return undefined;
+      len = 0;
+      for (let i = 0; i < n; i++) len = len * 256 + der[start + i]!;
+      start += n;
+    }
+    const end = start + len;
+    return end <= der.length ? { tag, start, end } : undefined;
+  };
+  const certificate = tlv(0);
+  const tbs = certificate?.tag === 0x30 ? tlv(certificate.start) : undefined;
+  if (tbs?.tag !== 0x30) return undefined;
+  let field = tlv(tbs.start);
+  if (field?.tag === 0xa0) field = tlv(field.end); // [0] version
+  // serialNumber, signature, issuer: skipped; then validity.
+  for (let i = 0; i < 3 && field; i++) field = tlv(field.end);
+  if (field?.tag !== 0x30) return undefined;
+  const notBefore = tlv(field.start);
+  const notAfter = notBefore ? tlv(notBefore.end) : undefined;
+  const text = (t: { tag: number; start: number; end: number } | undefined): string | undefined =>
+    t && (t.tag === 0x17 || t.tag === 0x18) ? der.subarray(t.start, Math.min(t.end, t.start + MAX_TIME_TEXT)).toString('latin1') : undefined;
+  const before = text(notBefore);
+  const after = text(notAfter);
+  return before !== undefined && after !== undefined ? { notBefore: before, notAfter: after } : undefined;
 }
 
 function dn(name: tls.Certificate | undefined): string {
@@ -248,14 +322,18 @@ export function chainFacts(leaf: tls.DetailedPeerCertificate, ca: TlsUpgradeRequ
     chain.push({
       subject: dn(c.subject),
       issuer: dn(c.issuer),
-      validFrom: new Date(c.valid_from).toISOString(),
-      validTo: new Date(c.valid_to).toISOString(),
+      ...optional('validFrom', readableDate(c.valid_from)),
+      ...optional('validTo', readableDate(c.valid_to)),
       fingerprint256: c.fingerprint256,
       selfSigned: dn(c.issuer) === dn(c.subject),
       sentByServer: chain.length === 0 || !store.has(c.fingerprint256),
     });
   }
   return chain;
+}
+
+function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return (value === undefined ? {} : { [key]: value }) as Partial<Record<K, string>>;
 }
 
 /** SHA-256 fingerprints (Node's `fingerprint256` form) of the trusted CAs, once per CA set: a hash, not a parse. */

@@ -116,10 +116,18 @@ export interface CertificateFacts {
   subject: string;
   subjectAltNames: string[];
   issuer: string;
-  validFrom: string;
-  validTo: string;
-  /** Days until expiry (negative when expired). */
-  daysLeft: number;
+  /** notBefore as an ISO date; absent when the certificate's notBefore cannot be read as a date. */
+  validFrom?: string;
+  /** notAfter as an ISO date; absent when the certificate's notAfter cannot be read as a date. */
+  validTo?: string;
+  /** Days until expiry (negative when expired); absent with `validTo`. */
+  daysLeft?: number;
+  /**
+   * Set when a validity date cannot be read (an invalid time such as month 13, a malformed encoding, a date
+   * out of JavaScript's range): both times as the certificate writes them (the ASN.1 UTCTime or
+   * GeneralizedTime text, unescaped: renderers escape it), or Node's rendering when the encoding is unreadable.
+   */
+  datesAsWritten?: { notBefore: string; notAfter: string };
   fingerprint256: string;
   serialNumber: string;
   selfSigned: boolean;
@@ -129,8 +137,9 @@ export interface CertificateFacts {
 export interface ChainCertificate {
   subject: string;
   issuer: string;
-  validFrom: string;
-  validTo: string;
+  /** ISO dates; absent when the certificate's date cannot be read (see CertificateFacts.datesAsWritten). */
+  validFrom?: string;
+  validTo?: string;
   fingerprint256: string;
   /** Names itself as its issuer (a root, or a self-signed leaf). */
   selfSigned: boolean;

@@ -158,6 +158,6 @@ export function suggestsBlocklist(p: CheckProbe): boolean {
 export function chainEvidence(p: CheckProbe): string[] {
   const chain = p.result.tls?.chain ?? [];
   return chain.map((c, i) =>
-    `[${p.id}] chain ${i + 1}/${chain.length} (${c.sentByServer ? 'sent by the server' : 'from the trust store'}): ${c.subject}; issuer ${c.issuer}; valid ${c.validFrom.slice(0, 10)} to ${c.validTo.slice(0, 10)}`,
+    `[${p.id}] chain ${i + 1}/${chain.length} (${c.sentByServer ? 'sent by the server' : 'from the trust store'}): ${c.subject}; issuer ${c.issuer}; valid ${c.validFrom?.slice(0, 10) ?? 'unreadable'} to ${c.validTo?.slice(0, 10) ?? 'unreadable'}`,
   );
 }

@@ -12,6 +12,7 @@ import { certExpiryRule } from './rules/cert-expiry.js';
 import { disagreeRule } from './rules/disagree.js';
 import { dnsRule } from './rules/dns.js';
 import { greetingRule } from './rules/greeting.js';
+import { incomingUnexplainedRuleOver } from './rules/incoming-unexplained.js';
 import { inspectionRule } from './rules/inspected.js';
 import { interceptionRule } from './rules/intercepted.js';
 import { ipv6Rule } from './rules/ipv6.js';
@@ -26,8 +27,8 @@ import { tlsRule } from './rules/tls.js';
 import type { Rule } from './rules/types.js';
 import { REPORT_SCHEMA_VERSION, type CheckFacts, type CheckReport, type Finding, type Setting } from './types.js';
 
-/** Every rule, in the order their findings are shown. */
-export const RULES: readonly Rule[] = [
+/** The rules that explain what failed, in the order their findings are shown. */
+const EXPLAINING_RULES: readonly Rule[] = [
   dnsRule,
   noServersRule,
   networkBlocksRule,
@@ -47,6 +48,9 @@ export const RULES: readonly Rule[] = [
   disagreeRule,
   oauthRule,
 ];
+
+/** Every rule, in the order their findings are shown; the last one speaks when none of the others explains receiving. */
+export const RULES: readonly Rule[] = [...EXPLAINING_RULES, incomingUnexplainedRuleOver(EXPLAINING_RULES)];
 
 const SEVERITY_ORDER: Record<Finding['severity'], number> = { error: 0, warning: 1, info: 2 };
 

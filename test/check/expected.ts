@@ -28,6 +28,7 @@ export type RuleName =
   | 'plaintextAuthRule'
   | 'disagreeRule'
   | 'oauthRule'
+  | 'incomingUnexplainedRule'
   | 'recommend';
 
 export type ExpectedSetting = Pick<Setting, 'role' | 'host' | 'port' | 'security' | 'auth' | 'verified'>;

@@ -56,6 +56,7 @@ describe('report rules on facts recorded from the lab', () => {
       'plaintextAuthRule',
       'disagreeRule',
       'oauthRule',
+      'incomingUnexplainedRule',
     ]);
   });
 

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseZone, TestDnsServer } from '../discovery/dns-server.js';
 import { smtpServer, closeAll, type FaultServer, type SmtpFaultOptions } from '../gallery/servers.js';
+import { withNotAfter } from '../harness/cert-dates.js';
 import { testCertificates } from '../harness/certs.js';
 import type { PrivateWorld } from './private-world.js';
 
@@ -30,8 +31,9 @@ if (others.length > 0) {
 const world = JSON.parse(process.argv[2] ?? '{}') as PrivateWorld;
 const certs = await testCertificates();
 const servers: Record<string, FaultServer> = {};
+const pair = world.notAfter === undefined ? { key: certs.valid.key, cert: certs.valid.cert } : withNotAfter(certs.valid, certs.ca, world.notAfter);
 for (const [name, opts] of Object.entries(world.smtp ?? {})) {
-  servers[name] = await smtpServer({ ...(opts as SmtpFaultOptions), tls: { key: certs.valid.key, cert: certs.valid.cert } });
+  servers[name] = await smtpServer({ ...(opts as SmtpFaultOptions), tls: pair });
 }
 // `{port:NAME}` in the zone and the arguments is the port the scripted server NAME listens on.
 const fill = (text: string): string => text.replace(/\{port:([a-z0-9-]+)\}/g, (_m, n: string) => String(servers[n]!.port));

@@ -11,6 +11,11 @@ export interface PrivateWorld {
   zone: string;
   /** Scripted SMTP servers by name (STARTTLS with the test CA's certificate for localhost, mail.test, 127.0.0.1). */
   smtp?: Record<string, Omit<SmtpFaultOptions, 'tls'>>;
+  /**
+   * The scripted servers present the valid certificate with its notAfter bytes replaced by this text (same
+   * length, re-signed by the test CA; test/harness/cert-dates.ts): a certificate whose dates are not dates.
+   */
+  notAfter?: string;
   /** CLI arguments; `{dns}` is the resolver `127.0.0.1:PORT`, `{ca}` the test CA file. */
   args: string[];
   /** The CLI's whole environment besides PATH (e.g. MAILDOCTOR_PASSWORD). */

@@ -12,7 +12,10 @@ import { probePop3 } from '../../src/probes/pop3.js';
 import { probeImap } from '../../src/probes/imap.js';
 import { MAX_LINE_BYTES, MAX_REPLY_BYTES, MAX_REPLY_LINES } from '../../src/lib/lines.js';
 import type { ProbeOptions, ProbeResult } from '../../src/lib/types.js';
+import { withNotAfter } from '../harness/cert-dates.js';
 import { WRONG_CERT_NAME, testCertificates, type TestCertificates } from '../harness/certs.js';
+import { renderProbeResult } from '../../src/cli/render-probe.js';
+import { plainColors } from '../../src/report/render-text.js';
 import {
   INJECTED_AFTER_STARTTLS,
   STARTTLS_FLOOD_BYTES,
@@ -304,8 +307,8 @@ describe('gallery of broken servers', function () {
         code: 'TLS_CERT_EXPIRED',
         check: (r) => {
           assert.equal(r.tls?.trustError, 'CERT_HAS_EXPIRED');
-          assert.ok(r.tls!.certificate!.daysLeft < 0, `daysLeft ${r.tls!.certificate!.daysLeft}`);
-          assert.ok(Date.parse(r.tls!.certificate!.validTo) < Date.now());
+          assert.ok(r.tls!.certificate!.daysLeft! < 0, `daysLeft ${r.tls!.certificate!.daysLeft}`);
+          assert.ok(Date.parse(r.tls!.certificate!.validTo!) < Date.now());
           assert.equal(r.tls?.hostnameMatch, true);
         },
       },
@@ -352,7 +355,7 @@ describe('gallery of broken servers', function () {
           const cert = facts.certificate!;
           assert.match(cert.subject, /CN=/);
           assert.ok(cert.subjectAltNames.length > 0);
-          assert.ok(!Number.isNaN(Date.parse(cert.validFrom)) && !Number.isNaN(Date.parse(cert.validTo)));
+          assert.ok(!Number.isNaN(Date.parse(cert.validFrom!)) && !Number.isNaN(Date.parse(cert.validTo!)));
           assert.match(cert.fingerprint256, /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
           if (c.code !== 'TLS_CERT_HOSTNAME_MISMATCH') {
             assert.equal(facts.trusted, false);
@@ -363,6 +366,40 @@ describe('gallery of broken servers', function () {
           const tlsAt = result.transcript.findIndex((e) => e.dir === 'I' && e.line.startsWith('TLS '));
           assert.ok(tlsAt >= 0);
           assert.ok(!result.transcript.slice(tlsAt).some((e) => e.dir === 'C'), transcriptText(result));
+        });
+      }
+    }
+
+    // Issue 9: a notAfter that is not a date (month 13; bytes a terminal would obey) used to throw a RangeError
+    // in certificateFacts and end the probe as PROTOCOL_ERROR in "internal". Re-signed by the test CA: the
+    // date is the only fault.
+    for (const [what, notAfter] of [
+      ['month 13', '261332010203Z'],
+      ['ESC and BEL bytes', '2613320\x1b[2J\x07Z'],
+    ] as const) {
+      for (const [probeName, run] of [
+        ['smtps', (s: FaultServer) => probeSmtps({ host: s.host, port: s.port }, tlsOpts())],
+        ['smtp+STARTTLS', (s: FaultServer) => probeSmtp({ host: s.host, port: s.port }, tlsOpts({ starttls: 'required' }))],
+      ] as const) {
+        it(`${probeName}: certificate whose notAfter is not a date (${what}) → TLS_CERT_DATES_INVALID/tls, the dates as written`, async () => {
+          const pair = withNotAfter(certs.valid, certs.ca, notAfter);
+          const server = await start(probeName === 'smtps' ? tlsSmtpServer(pair) : smtpServer({ starttls: 'accept', tls: pair }));
+          const result = await run(server);
+          expectError(result, 'TLS_CERT_DATES_INVALID', 'tls');
+          const cert = result.tls!.certificate!;
+          assert.equal(cert.datesAsWritten?.notAfter, notAfter);
+          assert.match(cert.datesAsWritten!.notBefore, /^\d{12}Z$/, 'the readable date as written too');
+          assert.equal(cert.validTo, undefined, 'no date made up for an unreadable one');
+          assert.equal(cert.daysLeft, undefined);
+          assert.ok(Date.parse(cert.validFrom!) <= Date.now(), 'the readable notBefore is kept as a date');
+          assert.equal(result.tls?.trustError, 'ERROR_IN_CERT_NOT_AFTER_FIELD', 'OpenSSL agrees');
+          assert.match(result.error!.message, /validity dates cannot be read: notBefore "\d{12}Z", notAfter "/);
+          // Nothing is sent over a connection whose certificate failed.
+          const tlsAt = result.transcript.findIndex((e) => e.dir === 'I' && e.line.startsWith('TLS '));
+          assert.ok(tlsAt >= 0 && !result.transcript.slice(tlsAt).some((e) => e.dir === 'C'), transcriptText(result));
+          const text = renderProbeResult(result, plainColors);
+          assert.doesNotMatch(text, /[\x07\x1b]/, 'no control byte reaches a terminal');
+          assert.match(text, /validity unreadable \(notBefore "\d{12}Z", notAfter "2613/);
         });
       }
     }

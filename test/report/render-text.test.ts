@@ -9,7 +9,7 @@ import { LANGS, translator } from '../../src/i18n/index.js';
 import { buildReport, reportExitCode } from '../../src/report/index.js';
 import { plainColors, renderReport } from '../../src/report/render-text.js';
 import { matchSnapshot, normaliseReportText } from '../check/snapshot.js';
-import { ALL_FIXTURES, loadRecorded, RECORDED } from './fixtures.js';
+import { ALL_FIXTURES, loadDerived, loadRecorded, RECORDED } from './fixtures.js';
 
 const render = (id: string, lang: 'en' | 'it', verbose = false): string =>
   normaliseReportText(renderReport(buildReport(loadRecorded(id)), plainColors, { stable: true, lang, verbose }));
@@ -19,6 +19,16 @@ describe('report/render-text: the text report, summary first, in English and Ita
     for (const lang of LANGS) {
       it(`${id} (${lang}) matches its snapshot`, () => {
         matchSnapshot(lang === 'en' ? id : `${id}.${lang}`, render(id, lang));
+      });
+    }
+  }
+
+  // Issue 9's derived situations, which no lab run records: their findings as a reader sees them.
+  for (const name of ['cert-dates-invalid', 'incoming-fails-unexplained']) {
+    for (const lang of LANGS) {
+      it(`derived/${name} (${lang}) matches its snapshot`, () => {
+        const text = normaliseReportText(renderReport(buildReport(loadDerived(name)), plainColors, { stable: true, lang, verbose: true }));
+        matchSnapshot(`derived-${name}${lang === 'en' ? '' : `.${lang}`}`, text);
       });
     }
   }

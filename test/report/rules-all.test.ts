@@ -226,6 +226,40 @@ const EXPECTED: Record<string, DerivedExpected> = {
     status: { sending: 'works', receiving: 'fails' },
     exitCode: 1,
   },
+  // Issue 9: a certificate whose validity dates are not dates is a certificate finding with the dates as written.
+  'cert-dates-invalid': {
+    focus: 'tlsRule',
+    rules: { relayRule: ['SMTP_RELAY_DENIED:error'], portsRule: times(2, 'PORT_CLOSED:info'), tlsRule: times(3, 'TLS_CERT_DATES_INVALID:error'), recommend: HYBRID },
+    findings: ['SMTP_RELAY_DENIED:error', ...times(3, 'TLS_CERT_DATES_INVALID:error'), 'SPF_HYBRID_FAIL:warning', ...times(2, 'PORT_CLOSED:info'), 'HYBRID_RECOMMENDED:info'],
+    status: { sending: 'works', receiving: 'fails' },
+    exitCode: 1,
+    also: (r) => {
+      for (const f of only(r, 'TLS_CERT_DATES_INVALID')) {
+        assert.deepEqual([f.params.notBefore, f.params.notAfter], ['260924170957Z', '261324170957Z']);
+        assert.match(en(f).explanation, /ends at “261324170957Z”, and at least one of these is not a valid date/);
+        assert.ok(f.evidence.some((e) => e.endsWith('validity as written: notBefore "260924170957Z", notAfter "261324170957Z"')), f.evidence.join('\n'));
+      }
+      assert.equal(r.findings.filter((f) => f.code === 'INCOMING_FAILS_UNEXPLAINED').length, 0, 'the certificate finding explains receiving');
+    },
+  },
+  // Issue 9: every incoming probe fails with codes no rule reads; one finding names them and claims no cause.
+  'incoming-fails-unexplained': {
+    focus: 'incomingUnexplainedRule',
+    rules: { relayRule: ['SMTP_RELAY_DENIED:error'], portsRule: times(2, 'PORT_CLOSED:info'), incomingUnexplainedRule: ['INCOMING_FAILS_UNEXPLAINED:error'], recommend: HYBRID },
+    findings: ['SMTP_RELAY_DENIED:error', 'INCOMING_FAILS_UNEXPLAINED:error', 'SPF_HYBRID_FAIL:warning', ...times(2, 'PORT_CLOSED:info'), 'HYBRID_RECOMMENDED:info'],
+    status: { sending: 'works', receiving: 'fails' },
+    exitCode: 1,
+    also: (r) => {
+      const [f] = only(r, 'INCOMING_FAILS_UNEXPLAINED');
+      assert.deepEqual(f!.params.codes, ['CONNECTION_CLOSED', 'CONNECTION_RESET']);
+      assert.equal(f!.params.count, 8);
+      assert.equal(f!.probes.length, 8, 'every incoming probe');
+      assert.equal(f!.evidence.length, 8, 'one line per endpoint: the error it ended with');
+      const words = en(f!);
+      assert.match(words.summary, /all 8 incoming servers tried: CONNECTION_CLOSED and CONNECTION_RESET/);
+      assert.match(words.explanation, /not why: from this evidence the server, its configuration and something on the network between are all possible causes/);
+    },
+  },
 };
 
 function keys(findings: Array<{ code: string; severity: string }>): string[] {

@@ -22,6 +22,7 @@ export const EN_ERRORS: Record<ErrorCode, string> = {
   TLS_CERT_HOSTNAME_MISMATCH: 'certificate for another name',
   TLS_CERT_CHAIN_INCOMPLETE: 'intermediate certificate missing',
   TLS_CERT_EXPIRES_SOON: 'certificate expires soon',
+  TLS_CERT_DATES_INVALID: 'certificate dates unreadable',
   STARTTLS_UNAVAILABLE: 'no STARTTLS (no encryption)',
   STARTTLS_BROKEN: 'STARTTLS accepted, then no TLS',
   STARTTLS_REFUSED: 'STARTTLS refused',

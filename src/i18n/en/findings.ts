@@ -226,4 +226,20 @@ export const EN_FINDINGS: Record<FindingCode, FindingMessages> = {
       'Access tokens live about an hour: an expired one is the usual cause; otherwise the token was issued for another account, for another service, or without the mail scope.',
     fix: 'Get a fresh access token for this account with the mail scope (docs/oauth2.md) and run again; the user name must be the account the token was issued to.',
   },
+
+  // Issue 9.
+  TLS_CERT_DATES_INVALID: {
+    summary: 'The certificate of {endpoint} has validity dates that cannot be read',
+    explanation:
+      'The server presents a {certificate}. Its validity period says it starts at “{notBefore}” and ends at “{notAfter}”, and at least one of these is not a valid date (RFC 5280 allows only YYMMDDHHMMSSZ or YYYYMMDDHHMMSSZ with real values). ' +
+      'No mail client can tell whether such a certificate is still valid, so they refuse the connection. This is a fault in how the certificate was made, not in your settings.',
+    fix: 'Tell the provider that the server’s certificate has unreadable validity dates and must be reissued. Do not accept it in your mail client.',
+  },
+  INCOMING_FAILS_UNEXPLAINED: {
+    summary: 'Receiving fails on {count, plural, one {the one incoming server tried} other {all # incoming servers tried}}: {codes}',
+    explanation:
+      'maildoctor tried {endpoints}. The attempts ended with {codes}, and no other finding here explains that. ' +
+      'A code says at which step a conversation stopped (the evidence shows each one), not why: from this evidence the server, its configuration and something on the network between are all possible causes.',
+    fix: 'Run “maildoctor probe” on one of these servers to see the whole conversation, and send it with this report to your mail provider.',
+  },
 };

@@ -132,6 +132,7 @@ export const EN_TEXT = {
   'phrase.endpoint': '{count, plural, one {{host}:{ports}} other {{host} (ports {ports})}}',
   'phrase.certificate': 'certificate for {names}, issued by {issuer}, valid until {validTo}',
   'phrase.noCertificate': 'no certificate',
+  'phrase.certificateUndated': 'certificate for {names}, issued by {issuer}',
   'role.smtp': 'sending (SMTP)',
   'role.imap': 'IMAP',
   'role.pop3': 'POP3',

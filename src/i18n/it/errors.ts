@@ -22,6 +22,7 @@ export const IT_ERRORS: Record<ErrorCode, string> = {
   TLS_CERT_HOSTNAME_MISMATCH: 'certificato intestato a un altro nome',
   TLS_CERT_CHAIN_INCOMPLETE: 'manca il certificato intermedio',
   TLS_CERT_EXPIRES_SOON: 'il certificato scade a breve',
+  TLS_CERT_DATES_INVALID: 'date del certificato illeggibili',
   STARTTLS_UNAVAILABLE: 'niente STARTTLS (nessuna cifratura)',
   STARTTLS_BROKEN: 'STARTTLS accettato, poi niente TLS',
   STARTTLS_REFUSED: 'STARTTLS rifiutato',

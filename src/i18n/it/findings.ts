@@ -226,4 +226,20 @@ export const IT_FINDINGS: Record<FindingCode, FindingMessages> = {
       'Un token di accesso dura circa un’ora: di solito il motivo è che è scaduto; altrimenti il token è stato rilasciato per un altro account, per un altro servizio o senza il permesso di leggere la posta.',
     fix: 'Procurati un nuovo token di accesso per questo account con il permesso per la posta (docs/oauth2.md) e lancia di nuovo il controllo; il nome utente deve essere l’account per cui è stato rilasciato il token.',
   },
+
+  // Issue 9.
+  TLS_CERT_DATES_INVALID: {
+    summary: 'Il certificato di {endpoint} ha date di validità che non si possono leggere',
+    explanation:
+      'Il server presenta un {certificate}. Secondo il certificato, la validità comincia il “{notBefore}” e finisce il “{notAfter}”, ma almeno una di queste non è una data valida (la norma RFC 5280 ammette solo AAMMGGhhmmssZ o AAAAMMGGhhmmssZ, con valori reali). ' +
+      'Nessun programma di posta può capire se un certificato così è ancora valido, quindi rifiutano la connessione. È un errore nel modo in cui è stato creato il certificato, non nelle tue impostazioni.',
+    fix: 'Avvisa il gestore che il certificato del server ha date di validità illeggibili e va rifatto. Non accettarlo nel programma di posta.',
+  },
+  INCOMING_FAILS_UNEXPLAINED: {
+    summary: '{count, plural, one {Il server di posta in arrivo provato si è fermato} other {Tutti i server di posta in arrivo provati (# in tutto) si sono fermati}} con {codes}: la ricezione non funziona',
+    explanation:
+      'maildoctor ha provato {endpoints}. I tentativi si sono fermati con {codes}, e nessun altro risultato di questo rapporto spiega il motivo. ' +
+      'Un codice dice a che punto si è interrotta la conversazione (le prove mostrano ogni tentativo), non il perché: con queste prove la causa può essere il server, la sua configurazione o qualcosa nella rete in mezzo.',
+    fix: 'Lancia “maildoctor probe” su uno di questi server per vedere tutta la conversazione, e mandala insieme a questo rapporto al tuo gestore di posta.',
+  },
 };

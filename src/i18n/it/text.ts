@@ -123,6 +123,7 @@ export const IT_TEXT: Record<TextId, string> = {
   'phrase.endpoint': '{count, plural, one {{host}:{ports}} other {{host} (porte {ports})}}',
   'phrase.certificate': 'certificato per {names}, rilasciato da {issuer}, valido fino al {validTo}',
   'phrase.noCertificate': 'nessun certificato',
+  'phrase.certificateUndated': 'certificato per {names}, rilasciato da {issuer}',
   'role.smtp': 'l’invio (SMTP)',
   'role.imap': 'IMAP',
   'role.pop3': 'POP3',

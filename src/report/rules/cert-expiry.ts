@@ -1,4 +1,5 @@
 import { chainEvidence, unique } from '../analysis.js';
+import type { CertificateFacts } from '../../lib/types.js';
 import type { CheckProbe, Finding } from '../types.js';
 import type { Rule } from './types.js';
 
@@ -16,7 +17,8 @@ export const certExpiryRule: Rule = (facts) => {
   }
   return [...byCert.values()].map((group): Finding => {
     const first = group[0]!;
-    const cert = first.result.tls!.certificate!;
+    // The probe warns only about a certificate whose notAfter it read.
+    const cert = first.result.tls!.certificate! as Required<Pick<CertificateFacts, 'validTo' | 'daysLeft'>> & CertificateFacts;
     const days = `${cert.daysLeft} day${cert.daysLeft === 1 ? '' : 's'}`;
     return {
       code: 'TLS_CERT_EXPIRES_SOON',

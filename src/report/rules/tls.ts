@@ -20,14 +20,21 @@ export const tlsRule: Rule = (facts) => {
     const cert = p.result.tls?.certificate;
     const names = cert ? cert.subjectAltNames.join(', ') || cert.subject : '';
     // Evidence is data (a fact line), not a sentence: it stays as recorded, in any language.
-    const certLine = cert ? `certificate for ${names}, issued by ${cert.issuer}, valid until ${cert.validTo.slice(0, 10)}` : 'no certificate';
-    const certificate: MessageRef = cert
-      ? { msg: 'phrase.certificate', params: { names, issuer: cert.issuer, validTo: cert.validTo.slice(0, 10) } }
-      : { msg: 'phrase.noCertificate' };
+    const written = cert?.datesAsWritten;
+    const validity = written ? `validity as written: notBefore ${JSON.stringify(written.notBefore)}, notAfter ${JSON.stringify(written.notAfter)}` : `valid until ${cert?.validTo?.slice(0, 10)}`;
+    const certLine = cert ? `certificate for ${names}, issued by ${cert.issuer}, ${validity}` : 'no certificate';
+    const certificate: MessageRef = !cert
+      ? { msg: 'phrase.noCertificate' }
+      : cert.validTo !== undefined
+        ? { msg: 'phrase.certificate', params: { names, issuer: cert.issuer, validTo: cert.validTo.slice(0, 10) } }
+        : { msg: 'phrase.certificateUndated', params: { names, issuer: cert.issuer } };
     const add = (code: FindingCode, severity: Finding['severity'], params: MessageParams = {}, evidence = [...evidenceOf(p, 1), `[${p.id}] ${certLine}`, ...chainEvidence(p)]): void => {
       out.push({ code, severity, params: { host: p.host, certificate, ...params }, evidence, probes: group.map((x) => x.id), host: p.host, port: p.port });
     };
-    if (failedWith(p, 'TLS_CERT_EXPIRED')) {
+    if (failedWith(p, 'TLS_CERT_DATES_INVALID')) {
+      // The dates as the certificate writes them are the whole evidence: what a reader can send the provider.
+      add('TLS_CERT_DATES_INVALID', 'error', { notBefore: written?.notBefore ?? '?', notAfter: written?.notAfter ?? '?' });
+    } else if (failedWith(p, 'TLS_CERT_EXPIRED')) {
       add('TLS_CERT_EXPIRED', 'error');
     } else if (failedWith(p, 'TLS_CERT_HOSTNAME_MISMATCH')) {
       add('TLS_CERT_HOSTNAME_MISMATCH', 'error', { altName: cert?.subjectAltNames[0]?.replace(/^DNS:/, '') ?? 'none' });
