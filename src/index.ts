@@ -5,7 +5,8 @@
 export { probes, PROTOCOLS, isProtocol, probeSmtp, probeSmtps, probePop3, probePop3s, probeImap, probeImaps, probeTcp } from './probes/index.js';
 export { ERROR_CODES, FINDING_CODES, isErrorCode, type ErrorCode, type FindingCode } from './lib/codes.js';
 export { MaildoctorError, UsageError, isMaildoctorError } from './lib/errors.js';
-export { DEFAULT_PHASE_TIMEOUTS, DEFAULT_PORTS, PROBE_TIMEOUT_MS, TLS_SNIFF_AFTER_MS } from './lib/probe.js';
+export { DEFAULT_PHASE_TIMEOUTS, PROBE_TIMEOUT_MS, TLS_SNIFF_AFTER_MS } from './lib/probe.js';
+export { DEFAULT_PORTS } from './lib/probe-input.js';
 export { LineSplitter, SmtpReplyAssembler, Pop3MultilineAssembler, parsePop3Status, parseImapLine, MAX_LINE_BYTES, MAX_REPLY_BYTES } from './lib/lines.js';
 export type { SmtpReply, Pop3Status, ImapResponse } from './lib/lines.js';
 export type {

@@ -9,114 +9,35 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { readFile } from 'node:fs/promises';
-import type { Registry } from 'prom-client';
 import { check as realCheck, type CheckOptions } from '../check/check.js';
 import { networkFingerprint } from '../network/fingerprint.js';
 import type { CheckReport } from '../report/types.js';
-import { systemClock, type Clock, type TimerHandle } from './clock.js';
-import { readAccountSecret, validateAgentConfig, type AccountConfig, type AgentConfig, type ValidateOptions } from './config.js';
+import { accountCheckOptions } from './account-options.js';
+import { buildAlert, type Alert } from './alert.js';
+import { systemClock, type Clock } from './clock.js';
+import { validateAgentConfig, type AccountConfig, type AgentConfig } from './config.js';
 import { startHttpServer, type AgentHttpServer } from './http.js';
 import { closeLogger, createAgentLogger, type Logger } from './log.js';
 import { AgentMetrics } from './metrics.js';
-import { createNotifiers, type Notifier, type NotifierContext, type NotifierOptions } from './notify/index.js';
+import { createNotifiers, type Notifier, type NotifierContext } from './notify/index.js';
 import { watchNetworkEvents, type NetworkEventSource } from './os-events.js';
 import { Redactor } from './redact.js';
-import { StateStore, type AgentState } from './state.js';
-import { buildAlert, summarize, workingSettings, type AccountSummary, type Alert, type RunReason } from './summary.js';
-import { NetworkWatcher, type FingerprintSource } from './watcher.js';
+import { RunScheduler, type Run } from './schedule.js';
+import { envWithoutSecrets } from './secrets.js';
+import { StateStore } from './state.js';
+import { summarize, workingSettings, type RunReason } from './summary.js';
+import type { AgentDeps, AgentEvents, AgentHandle } from './types.js';
+import { NetworkWatcher } from './watcher.js';
 
-/** Checks at once: servers rate-limit connections per client (Postfix anvil, Dovecot's per-IP cap). */
-export const ACCOUNTS_IN_PARALLEL = 2;
+export { ACCOUNTS_IN_PARALLEL, RunAbortedError } from './schedule.js';
+export type { AgentDeps, AgentEventMap, AgentEvents, AgentHandle, CheckFunction } from './types.js';
+
 /** On stop, how long aborted checks get to unwind before the state is flushed anyway. */
 export const STOP_CHECK_GRACE_MS = 3_000;
 /** On stop, how long notifiers get to deliver what is queued (a dead webhook must not hold the shutdown). */
 export const STOP_NOTIFY_GRACE_MS = 2_000;
 /** On reload, how long the replaced notifiers get to deliver what they hold, in the background. */
 const RELOAD_NOTIFY_GRACE_MS = 10_000;
-
-export type CheckFunction = (address: string, options: Partial<CheckOptions>) => Promise<CheckReport>;
-
-export interface AgentDeps {
-  /** @default the system clock */
-  clock: Clock;
-  /** @default networkFingerprint() */
-  fingerprint: FingerprintSource;
-  /** @default check() */
-  check: CheckFunction;
-  /** OS network change events; `false` for polling alone. @default Linux `ip monitor`, macOS `route monitor` */
-  networkEvents: ((onEvent: () => void, onUnavailable: (reason: string) => void) => NetworkEventSource) | false;
-  /** @default a winston logger built from `notifiers.log` */
-  logger: Logger;
-  /** Replace the notifiers of the config (the log notifier included). */
-  notifiers: Notifier[];
-  /** Notifiers in addition to those of the config. */
-  extraNotifiers: Notifier[];
-  /** Options of the config's notifiers (webhook dispatcher, spawn, platform). */
-  notifierOptions: NotifierOptions;
-  /** What `reload()` without an argument reads (the CLI: the config file). @default the current config */
-  loadConfig: () => Promise<unknown>;
-  /** Where passwords of `passwordEnv` come from. @default process.env */
-  env: NodeJS.ProcessEnv;
-  /** Reads secret files and CA files. @default fs.readFile */
-  readFile: (file: string) => Promise<Buffer>;
-  /** Alert ids. @default randomUUID */
-  id: () => string;
-  /** Export Node's process metrics (CPU, memory, event loop) too. @default true */
-  defaultMetrics: boolean;
-  /** Passed to validateAgentConfig (tests: home, defaultStateDir). */
-  validate: Partial<ValidateOptions>;
-}
-
-/** What `handle.events` emits, by event name. */
-export interface AgentEventMap {
-  'network-change': { fingerprint: string; previous: string; at: number };
-  'run-start': { id: number; reason: RunReason; fingerprint: string };
-  check: { account: string; outcome: 'completed' | 'aborted' | 'discarded' | 'error'; summary?: AccountSummary };
-  alert: Alert;
-  'run-end': { id: number; reason: RunReason; aborted: boolean };
-}
-
-/** The event map as Node's typed EventEmitter takes it: each event's listener arguments. */
-export type AgentEvents = { [K in keyof AgentEventMap]: [AgentEventMap[K]] };
-
-export interface AgentHandle {
-  readonly config: AgentConfig;
-  readonly metrics: AgentMetrics;
-  readonly registry: Registry;
-  /** The metrics endpoint, when listening. */
-  readonly http: { host: string; port: number; url: string } | undefined;
-  /** The accepted network fingerprint. */
-  readonly fingerprint: string;
-  /** The per-network memory as it is in the process. */
-  readonly state: Readonly<AgentState>;
-  readonly stateFile: string;
-  readonly events: EventEmitter<AgentEvents>;
-  /** Check every account now (what POST /-/check does). */
-  checkNow(reason?: RunReason): void;
-  /** Re-read the config (or take the one given), apply it and re-check: what SIGHUP does. Throws if refused. */
-  reload(config?: unknown): Promise<void>;
-  /** Resolves when no check is running and the state file holds everything so far. */
-  idle(): Promise<void>;
-  /** Abort checks, flush the state, close notifiers, the server and the watchers. Idempotent. */
-  stop(): Promise<void>;
-}
-
-interface Run {
-  id: number;
-  reason: RunReason;
-  fingerprint: string;
-  controller: AbortController;
-  done: boolean;
-}
-
-/** Why a check was aborted, as the abort reason of its signal. */
-export class RunAbortedError extends Error {
-  override readonly name = 'RunAbortedError';
-  constructor(readonly why: RunReason | 'shutdown') {
-    super(`check aborted: ${why}`);
-  }
-}
 
 export async function startAgent(input: unknown, deps: Partial<AgentDeps> = {}): Promise<AgentHandle> {
   const agent = new Agent(validateAgentConfig(input, deps.validate), deps);
@@ -142,14 +63,10 @@ class Agent {
   notifiers: Notifier[] = [];
   server: AgentHttpServer | undefined;
   readonly watcher: NetworkWatcher;
+  readonly scheduler: RunScheduler;
   #osEvents: NetworkEventSource | undefined;
-  #run: Run | undefined;
-  #runSeq = 0;
-  readonly #inflight = new Set<Promise<void>>();
-  #recheckTimer: TimerHandle | undefined;
   #stopping: Promise<void> | undefined;
   #startedAt: number;
-  #lastRun: { reason: RunReason; at: number } | undefined;
 
   constructor(
     config: AgentConfig,
@@ -170,6 +87,19 @@ class Agent {
       onChange: (fp, previous) => this.#onNetworkChange(fp, previous),
       onError: (err) => this.logger.warn('network fingerprint failed', { code: 'FINGERPRINT_FAILED', error: (err as Error)?.message ?? String(err) }),
     });
+    this.scheduler = new RunScheduler({
+      clock: this.clock,
+      recheckMs: () => this.config.intervals.recheckMs,
+      fingerprint: () => this.watcher.current,
+      accounts: () => this.config.accounts,
+      checkAccount: (run, acc) => this.#checkAccount(run, acc),
+      onStart: (run) => {
+        this.events.emit('run-start', { id: run.id, reason: run.reason, fingerprint: run.fingerprint });
+        this.logger.debug('checking', { event: 'run.start', run: run.id, reason: run.reason, network: run.fingerprint.slice(0, 12) });
+      },
+      onEnd: (run) => this.events.emit('run-end', { id: run.id, reason: run.reason, aborted: run.controller.signal.aborted }),
+      onCrash: (err) => this.logger.error('check round failed', { code: 'CHECK_CRASHED', error: (err as Error)?.stack ?? String(err) }),
+    });
   }
 
   #newStore(dir: string): StateStore {
@@ -187,11 +117,7 @@ class Agent {
       logger: this.logger,
       redactor: this.redactor,
       count: (n, o) => this.metrics.notification(n, o),
-      childEnv: () => {
-        const env = { ...process.env };
-        for (const a of this.config.accounts) for (const v of [a.passwordEnv, a.oauthTokenEnv]) if (v) delete env[v];
-        return env;
-      },
+      childEnv: () => envWithoutSecrets(process.env, this.config.accounts),
     };
   }
 
@@ -232,12 +158,13 @@ class Agent {
   }
 
   #health(): { ok: boolean; [k: string]: unknown } {
+    const last = this.scheduler.lastRun;
     return {
       ok: !this.#stopping,
       network: this.watcher.current.slice(0, 12),
       uptimeSeconds: Math.round((this.clock.now() - this.#startedAt) / 1000),
-      checking: Boolean(this.#run && !this.#run.done),
-      ...(this.#lastRun ? { lastRun: { reason: this.#lastRun.reason, at: new Date(this.#lastRun.at).toISOString() } } : {}),
+      checking: this.scheduler.checking,
+      ...(last ? { lastRun: { reason: last.reason, at: new Date(last.at).toISOString() } } : {}),
       stateWritable: this.state.healthy,
     };
   }
@@ -261,75 +188,9 @@ class Agent {
     this.startRun('network-change');
   }
 
-  #scheduleRecheck(): void {
-    this.clock.clearTimeout(this.#recheckTimer);
-    this.#recheckTimer = undefined;
-    if (this.#stopping || this.config.intervals.recheckMs <= 0) return;
-    this.#recheckTimer = this.clock.setTimeout(() => {
-      this.#recheckTimer = undefined;
-      this.startRun('schedule');
-    }, this.config.intervals.recheckMs);
-  }
-
+  /** Check every account now: a round in flight is aborted (a scheduled round waits for it instead). */
   startRun(reason: RunReason): void {
-    if (this.#stopping) return;
-    const current = this.#run;
-    if (current && !current.done) {
-      if (reason === 'schedule') {
-        // A check is already under way: its results are as fresh as the scheduled ones would be.
-        this.#scheduleRecheck();
-        return;
-      }
-      current.controller.abort(new RunAbortedError(reason));
-    }
-    const run: Run = { id: ++this.#runSeq, reason, fingerprint: this.watcher.current, controller: new AbortController(), done: false };
-    this.#run = run;
-    this.#lastRun = { reason, at: this.clock.now() };
-    this.#scheduleRecheck();
-    this.events.emit('run-start', { id: run.id, reason, fingerprint: run.fingerprint });
-    this.logger.debug('checking', { event: 'run.start', run: run.id, reason, network: run.fingerprint.slice(0, 12) });
-    const p = this.#execute(run)
-      .catch((err: unknown) => {
-        this.logger.error('check round failed', { code: 'CHECK_CRASHED', error: (err as Error)?.stack ?? String(err) });
-      })
-      .finally(() => {
-        run.done = true;
-        this.#inflight.delete(p);
-        this.events.emit('run-end', { id: run.id, reason, aborted: run.controller.signal.aborted });
-      });
-    this.#inflight.add(p);
-  }
-
-  async #execute(run: Run): Promise<void> {
-    const queue = [...this.config.accounts];
-    const worker = async (): Promise<void> => {
-      for (let acc = queue.shift(); acc; acc = queue.shift()) {
-        if (run.controller.signal.aborted) return;
-        await this.#checkAccount(run, acc);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(ACCOUNTS_IN_PARALLEL, queue.length) }, worker));
-  }
-
-  async #checkOptions(acc: AccountConfig, signal: AbortSignal): Promise<Partial<CheckOptions>> {
-    const read = this.deps.readFile ?? ((f: string) => readFile(f));
-    const secret = await readAccountSecret(acc, this.deps.env ?? process.env, read);
-    this.redactor.add(secret?.value);
-    const ispdb = acc.ispdb === false ? false : typeof acc.ispdb === 'string' ? acc.ispdb : undefined;
-    const controls = acc.controls ?? this.config.controls;
-    return {
-      signal,
-      ...(acc.user && secret ? { credentials: secret.kind === 'oauth2' ? { user: acc.user, oauthToken: secret.value } : { user: acc.user, password: secret.value } } : {}),
-      ...(acc.dns ? { dns: acc.dns } : {}),
-      ...(acc.ca ? { ca: await read(acc.ca) } : {}),
-      ...(controls ? { controls } : {}),
-      ...(acc.relayRecipient ? { relayRecipient: acc.relayRecipient } : {}),
-      ...(acc.allowPlaintextAuth ? { allowPlaintextAuth: true } : {}),
-      ...(acc.timeoutMs ? { timeoutMs: acc.timeoutMs } : {}),
-      ...(acc.probeNetworkSmtp === false ? { probeNetworkSmtp: false } : {}),
-      ...(ispdb !== undefined ? { ispdbBaseUrl: ispdb } : {}),
-      ...(acc.echoUrl ? { network: { echoUrl: acc.echoUrl } } : {}),
-    };
+    this.scheduler.start(reason);
   }
 
   async #checkAccount(run: Run, acc: AccountConfig): Promise<void> {
@@ -341,7 +202,7 @@ class Agent {
     };
     let options: Partial<CheckOptions>;
     try {
-      options = await this.#checkOptions(acc, signal);
+      options = await accountCheckOptions(acc, this.config, { env: this.deps.env, readFile: this.deps.readFile, redactor: this.redactor }, signal);
     } catch (err) {
       this.logger.error('account not checked', { code: 'SECRET_UNAVAILABLE', account, error: (err as Error).message });
       return ended('error');
@@ -452,7 +313,7 @@ class Agent {
   }
 
   async idle(): Promise<void> {
-    while (this.#inflight.size) await Promise.allSettled([...this.#inflight]);
+    await this.scheduler.idle();
     await this.state.flush();
   }
 
@@ -465,18 +326,7 @@ class Agent {
     this.logger.info('agent stopping', { event: 'agent.stop' });
     this.watcher.stop();
     this.#osEvents?.close();
-    this.clock.clearTimeout(this.#recheckTimer);
-    this.#run?.controller.abort(new RunAbortedError('shutdown'));
-    // Aborted checks unwind in milliseconds; one that ignores its signal is not waited for past the grace.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.#inflight]),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, STOP_CHECK_GRACE_MS);
-        timer.unref();
-      }),
-    ]);
-    clearTimeout(timer);
+    await this.scheduler.stop(STOP_CHECK_GRACE_MS);
     await this.state.flush();
     await Promise.all(this.notifiers.map((n) => n.close(STOP_NOTIFY_GRACE_MS).catch(() => undefined)));
     await this.server?.close();

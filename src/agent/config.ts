@@ -8,8 +8,9 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseAddress } from '../discovery/address.js';
+import { Checker, ConfigError, fieldPath, kind } from '../lib/checker.js';
 import { UsageError } from '../lib/errors.js';
-import { MAX_OAUTH_TOKEN_BYTES } from '../lib/oauth.js';
+import { parseListen } from '../lookup/host-port.js';
 import { defaultStateDir } from './paths.js';
 
 /** Fingerprint poll: reads /proc and getifaddrs only, so every 2 s costs next to nothing. */
@@ -31,8 +32,6 @@ export const DEFAULT_WEBHOOK_MAX_BACKOFF_MS = 60_000;
 export const DEFAULT_NOTIFY_QUEUE = 100;
 /** An alert command that runs longer is killed. */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
-/** A secret file larger than this is not a password file. */
-const MAX_SECRET_FILE_BYTES = 4_096;
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -115,22 +114,6 @@ export interface AgentConfig {
   metrics: { listen: string | false; control: boolean };
 }
 
-export interface ConfigIssue {
-  /** `accounts[0].passwordEnv`; empty for the document itself. */
-  path: string;
-  message: string;
-}
-
-/** A config file that is not valid: every issue, with the path of its field. */
-export class ConfigError extends UsageError {
-  constructor(
-    readonly source: string,
-    readonly issues: ConfigIssue[],
-  ) {
-    super(`${source}: ${issues.length === 1 ? '' : `${issues.length} problems:\n  `}${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('\n  ')}`);
-  }
-}
-
 export interface ValidateOptions {
   /** Named in error messages. @default 'config' */
   source: string;
@@ -142,80 +125,9 @@ export interface ValidateOptions {
   defaultStateDir: string;
 }
 
-type Json = Record<string, unknown>;
-
-/** Field-by-field checks that collect every issue with its path; the exporter's config (src/exporter) uses it too. */
-export class Checker {
-  readonly issues: ConfigIssue[] = [];
-  constructor(private readonly opts: ValidateOptions) {}
-
-  fail(p: string, message: string): undefined {
-    this.issues.push({ path: p, message });
-    return undefined;
-  }
-
-  object(v: unknown, p: string, allowed: readonly string[]): Json | undefined {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) return this.fail(p, `must be an object, got ${kind(v)}`);
-    for (const k of Object.keys(v)) {
-      if (!allowed.includes(k)) this.fail(join(p, k), `unknown field (expected one of: ${allowed.join(', ')})`);
-    }
-    return v as Json;
-  }
-
-  string(v: unknown, p: string, test?: (s: string) => string | undefined): string | undefined {
-    if (typeof v !== 'string' || v.trim() === '') return this.fail(p, `must be a non-empty string, got ${kind(v)}`);
-    const why = test?.(v);
-    return why ? this.fail(p, why) : v;
-  }
-
-  boolean(v: unknown, p: string): boolean | undefined {
-    return typeof v === 'boolean' ? v : this.fail(p, `must be true or false, got ${kind(v)}`);
-  }
-
-  int(v: unknown, p: string, min: number, max: number): number | undefined {
-    if (typeof v !== 'number' || !Number.isInteger(v)) return this.fail(p, `must be a whole number, got ${kind(v)}`);
-    if (v < min || v > max) return this.fail(p, `must be between ${min} and ${max}, got ${v}`);
-    return v;
-  }
-
-  strings(v: unknown, p: string, test?: (s: string) => string | undefined, allowEmpty = true): string[] | undefined {
-    if (!Array.isArray(v)) return this.fail(p, `must be an array of strings, got ${kind(v)}`);
-    if (!allowEmpty && v.length === 0) return this.fail(p, 'must not be empty');
-    const out = v.map((x, i) => this.string(x, `${p}[${i}]`, test));
-    return out.every((x): x is string => x !== undefined) ? out : undefined;
-  }
-
-  /** A file path: `~/` expanded, relative paths against the config file's directory. */
-  filePath(v: unknown, p: string): string | undefined {
-    const s = this.string(v, p);
-    if (s === undefined) return undefined;
-    if (s === '~' || s.startsWith('~/')) return path.join(this.opts.home, s.slice(1));
-    return path.resolve(this.opts.baseDir, s);
-  }
-}
-
-export function kind(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
-  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
-}
-
-function join(p: string, k: string): string {
-  return p ? `${p}.${k}` : k;
-}
-
-/** `HOST:PORT` with a numeric port (IPv6 in brackets). */
-export function parseListen(spec: string): { host: string; port: number } | undefined {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(spec.trim());
-  if (!m) return undefined;
-  const port = Number(m[3]);
-  if (port > 65_535) return undefined;
-  return { host: (m[1] ?? m[2])!, port };
-}
-
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const HOST_PORT = /^\[?[^\s/@\]]+\]?(?::\d{1,5})?$/;
+/** Where an account's secret may come from: one of these, never the config file itself (read by secrets.ts). */
+export const SECRET_FIELDS = ['passwordEnv', 'passwordFile', 'oauthTokenEnv', 'oauthTokenFile'] as const;
 const ACCOUNT_FIELDS = ['address', 'user', 'passwordEnv', 'passwordFile', 'oauthTokenEnv', 'oauthTokenFile', 'password', 'dns', 'ca', 'controls', 'relayRecipient', 'allowPlaintextAuth', 'timeoutMs', 'ispdb', 'echoUrl', 'probeNetworkSmtp'] as const;
 
 function httpUrl(s: string, schemes: string[]): string | undefined {
@@ -232,9 +144,9 @@ function account(c: Checker, v: unknown, p: string): AccountConfig | undefined {
   const o = c.object(v, p, ACCOUNT_FIELDS);
   if (!o) return undefined;
   const out: Partial<AccountConfig> = {};
-  if (o.address === undefined) c.fail(join(p, 'address'), 'is required');
+  if (o.address === undefined) c.fail(fieldPath(p, 'address'), 'is required');
   else {
-    const a = c.string(o.address, join(p, 'address'), (s) => {
+    const a = c.string(o.address, fieldPath(p, 'address'), (s) => {
       try {
         parseAddress(s);
         return undefined;
@@ -245,64 +157,64 @@ function account(c: Checker, v: unknown, p: string): AccountConfig | undefined {
     if (a) out.address = a.trim();
   }
   if ('password' in o) {
-    c.fail(join(p, 'password'), 'passwords are never read from the config file: use passwordEnv (an environment variable) or passwordFile (a file readable only by you)');
+    c.fail(fieldPath(p, 'password'), 'passwords are never read from the config file: use passwordEnv (an environment variable) or passwordFile (a file readable only by you)');
   }
   const sources = SECRET_FIELDS.filter((f) => o[f] !== undefined);
   if (sources.length > 1) c.fail(p, `give one of ${SECRET_FIELDS.join(', ')}, not ${sources.join(' and ')}`);
   for (const f of ['passwordEnv', 'oauthTokenEnv'] as const) {
     if (o[f] === undefined) continue;
-    const e = c.string(o[f], join(p, f), (s) => (ENV_NAME.test(s) ? undefined : 'must be an environment variable name (letters, digits, _)'));
+    const e = c.envName(o[f], fieldPath(p, f));
     if (e) out[f] = e;
   }
   for (const f of ['passwordFile', 'oauthTokenFile'] as const) {
     if (o[f] === undefined) continue;
-    const file = c.filePath(o[f], join(p, f));
+    const file = c.filePath(o[f], fieldPath(p, f));
     if (file) out[f] = file;
   }
   if (o.user !== undefined) {
-    const u = c.string(o.user, join(p, 'user'), (s) => (/[\r\n\0]/.test(s) ? 'must be one line' : undefined));
+    const u = c.line(o.user, fieldPath(p, 'user'));
     if (u) out.user = u;
-    if (sources.length === 0) c.fail(join(p, 'user'), 'needs passwordEnv, passwordFile, oauthTokenEnv or oauthTokenFile (without a secret, leave the user out: logins are then not tested)');
+    if (sources.length === 0) c.fail(fieldPath(p, 'user'), 'needs passwordEnv, passwordFile, oauthTokenEnv or oauthTokenFile (without a secret, leave the user out: logins are then not tested)');
   } else if (out.address && SECRET_FIELDS.some((f) => out[f])) {
     out.user = out.address;
   }
   if (o.dns !== undefined) {
-    const d = c.strings(o.dns, join(p, 'dns'), (s) => (HOST_PORT.test(s.trim()) ? undefined : 'must be HOST[:PORT]'), false);
+    const d = c.strings(o.dns, fieldPath(p, 'dns'), (s) => (HOST_PORT.test(s.trim()) ? undefined : 'must be HOST[:PORT]'), false);
     if (d) out.dns = d;
   }
   if (o.ca !== undefined) {
-    const f = c.filePath(o.ca, join(p, 'ca'));
+    const f = c.filePath(o.ca, fieldPath(p, 'ca'));
     if (f) out.ca = f;
   }
   if (o.controls !== undefined) {
-    const d = c.strings(o.controls, join(p, 'controls'), (s) => (HOST_PORT.test(s.trim()) ? undefined : 'must be HOST[:PORT]'));
+    const d = c.strings(o.controls, fieldPath(p, 'controls'), (s) => (HOST_PORT.test(s.trim()) ? undefined : 'must be HOST[:PORT]'));
     if (d) out.controls = d;
   }
   if (o.relayRecipient !== undefined) {
-    const r = c.string(o.relayRecipient, join(p, 'relayRecipient'), (s) => (/^[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+$/.test(s) ? undefined : 'must be an e-mail address'));
+    const r = c.string(o.relayRecipient, fieldPath(p, 'relayRecipient'), (s) => (/^[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+$/.test(s) ? undefined : 'must be an e-mail address'));
     if (r) out.relayRecipient = r;
   }
   if (o.allowPlaintextAuth !== undefined) {
-    const b = c.boolean(o.allowPlaintextAuth, join(p, 'allowPlaintextAuth'));
+    const b = c.boolean(o.allowPlaintextAuth, fieldPath(p, 'allowPlaintextAuth'));
     if (b !== undefined) out.allowPlaintextAuth = b;
   }
   if (o.timeoutMs !== undefined) {
-    const n = c.int(o.timeoutMs, join(p, 'timeoutMs'), 1_000, 600_000);
+    const n = c.int(o.timeoutMs, fieldPath(p, 'timeoutMs'), 1_000, 600_000);
     if (n !== undefined) out.timeoutMs = n;
   }
   if (o.ispdb !== undefined) {
     if (typeof o.ispdb === 'boolean') out.ispdb = o.ispdb;
     else {
-      const u = c.string(o.ispdb, join(p, 'ispdb'), (s) => httpUrl(s, ['https:', 'http:']));
+      const u = c.string(o.ispdb, fieldPath(p, 'ispdb'), (s) => httpUrl(s, ['https:', 'http:']));
       if (u) out.ispdb = u;
     }
   }
   if (o.echoUrl !== undefined) {
-    const u = c.string(o.echoUrl, join(p, 'echoUrl'), (s) => httpUrl(s, ['https:']));
+    const u = c.string(o.echoUrl, fieldPath(p, 'echoUrl'), (s) => httpUrl(s, ['https:']));
     if (u) out.echoUrl = u;
   }
   if (o.probeNetworkSmtp !== undefined) {
-    const b = c.boolean(o.probeNetworkSmtp, join(p, 'probeNetworkSmtp'));
+    const b = c.boolean(o.probeNetworkSmtp, fieldPath(p, 'probeNetworkSmtp'));
     if (b !== undefined) out.probeNetworkSmtp = b;
   }
   return out.address ? (out as AccountConfig) : undefined;
@@ -393,7 +305,7 @@ export function validateAgentConfig(input: unknown, options: Partial<ValidateOpt
           const h = c.object(o.headers, 'notifiers.webhook.headers', Object.keys(o.headers ?? {}));
           for (const [k, v] of Object.entries(h ?? {})) {
             if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(k)) c.fail(`notifiers.webhook.headers.${k}`, 'is not a valid header name');
-            const s = c.string(v, `notifiers.webhook.headers.${k}`, (x) => (/[\r\n\0]/.test(x) ? 'must be one line' : undefined));
+            const s = c.line(v, `notifiers.webhook.headers.${k}`);
             if (s) w.headers[k] = s;
           }
         }
@@ -451,63 +363,4 @@ export async function loadAgentConfig(file: string, options: Partial<Omit<Valida
     throw new ConfigError(file, [{ path: '', message: `not valid JSON: ${(err as Error).message}` }]);
   }
   return validateAgentConfig(doc, { ...options, source: file, baseDir: path.dirname(path.resolve(file)) });
-}
-
-/** Where an account's secret may come from: one of these, never the config file itself. */
-const SECRET_FIELDS = ['passwordEnv', 'passwordFile', 'oauthTokenEnv', 'oauthTokenFile'] as const;
-
-/** Raised when an account's password cannot be had (variable unset, file unreadable). Never carries the secret. */
-export class SecretUnavailableError extends UsageError {}
-
-/** The account's password or OAuth2 token from its environment variable or secret file; undefined when it has none. */
-export async function readAccountSecret(
-  acc: AccountConfig,
-  env: NodeJS.ProcessEnv,
-  read: (file: string) => Promise<Buffer> = (f) => readFile(f),
-): Promise<{ kind: 'password' | 'oauth2'; value: string } | undefined> {
-  const kind = acc.oauthTokenEnv || acc.oauthTokenFile ? 'oauth2' : 'password';
-  const what = kind === 'oauth2' ? 'token' : 'password';
-  const variable = acc.passwordEnv ?? acc.oauthTokenEnv;
-  const file = acc.passwordFile ?? acc.oauthTokenFile;
-  if (variable) {
-    const v = env[variable];
-    if (v === undefined || v === '') throw new SecretUnavailableError(`${acc.address}: environment variable ${variable} is not set or empty`);
-    return { kind, value: v };
-  }
-  if (file) {
-    let buf: Buffer;
-    try {
-      buf = await read(file);
-    } catch (err) {
-      throw new SecretUnavailableError(`${acc.address}: cannot read ${what} file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-    }
-    const max = kind === 'oauth2' ? MAX_OAUTH_TOKEN_BYTES : MAX_SECRET_FILE_BYTES;
-    if (buf.length > max) throw new SecretUnavailableError(`${acc.address}: ${what} file ${file} is larger than ${max} bytes`);
-    const line = buf.toString('utf8').split(/\r?\n/)[0] ?? '';
-    if (line === '') throw new SecretUnavailableError(`${acc.address}: ${what} file ${file} is empty`);
-    return { kind, value: line };
-  }
-  return undefined;
-}
-
-/** The secret's value alone, for callers that take only passwords (the exporter's module auth). */
-export async function readAccountPassword(
-  acc: AccountConfig,
-  env: NodeJS.ProcessEnv,
-  read?: (file: string) => Promise<Buffer>,
-): Promise<string | undefined> {
-  return (await readAccountSecret(acc, env, read))?.value;
-}
-
-/** Every account's password can be had now (the CLI checks this at start-up and on reload). */
-export async function checkSecrets(config: AgentConfig, env: NodeJS.ProcessEnv): Promise<void> {
-  const issues: ConfigIssue[] = [];
-  for (const [i, acc] of config.accounts.entries()) {
-    try {
-      await readAccountSecret(acc, env);
-    } catch (err) {
-      issues.push({ path: `accounts[${i}].${SECRET_FIELDS.find((f) => acc[f]) ?? 'passwordEnv'}`, message: (err as Error).message });
-    }
-  }
-  if (issues.length) throw new ConfigError('config', issues);
 }

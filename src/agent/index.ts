@@ -1,20 +1,11 @@
 /** The agent as a library: `startAgent(config, deps?)` and what it is made of. */
 export { startAgent, RunAbortedError, ACCOUNTS_IN_PARALLEL, STOP_CHECK_GRACE_MS, STOP_NOTIFY_GRACE_MS } from './agent.js';
 export type { AgentDeps, AgentEventMap, AgentHandle, CheckFunction } from './agent.js';
-export {
-  validateAgentConfig,
-  loadAgentConfig,
-  checkSecrets,
-  readAccountSecret,
-  parseListen,
-  ConfigError,
-  SecretUnavailableError,
-  DEFAULT_POLL_MS,
-  DEFAULT_DEBOUNCE_MS,
-  DEFAULT_RECHECK_MS,
-  DEFAULT_METRICS_LISTEN,
-} from './config.js';
-export type { AccountConfig, AgentConfig, CommandConfig, ConfigIssue, LogConfig, LogLevel, WebhookConfig, ValidateOptions } from './config.js';
+export { validateAgentConfig, loadAgentConfig, DEFAULT_POLL_MS, DEFAULT_DEBOUNCE_MS, DEFAULT_RECHECK_MS, DEFAULT_METRICS_LISTEN } from './config.js';
+export type { AccountConfig, AgentConfig, CommandConfig, LogConfig, LogLevel, WebhookConfig, ValidateOptions } from './config.js';
+export { checkSecrets, readAccountSecret, SecretUnavailableError } from './secrets.js';
+export { ConfigError, type ConfigIssue } from '../lib/checker.js';
+export { parseListen } from '../lookup/host-port.js';
 export { systemClock, ManualClock, type Clock, type TimerHandle } from './clock.js';
 export { defaultStateDir, defaultConfigFile } from './paths.js';
 export { NetworkWatcher, TRIGGER_COALESCE_MS, type FingerprintSource } from './watcher.js';
@@ -23,7 +14,9 @@ export { StateStore, parseState, STATE_FILE, MAX_NETWORKS, type AgentState, type
 export { AgentMetrics } from './metrics.js';
 export { Redactor, REDACTED } from './redact.js';
 export { createAgentLogger, memoryLogger, type Logger } from './log.js';
-export { summarize, diffSummaries, buildAlert, alertKind, settingKey, workingSettings } from './summary.js';
-export type { AccountSummary, Alert, AlertKind, Change, NetworkLabel, RunReason, SettingSummary, WorkingSettings } from './summary.js';
+export { summarize, settingKey, workingSettings } from './summary.js';
+export type { AccountSummary, NetworkLabel, RunReason, SettingSummary, WorkingSettings } from './summary.js';
+export { diffSummaries, buildAlert, alertKind } from './alert.js';
+export type { Alert, AlertKind, Change } from './alert.js';
 export { callbackNotifier, createNotifiers, logNotifier, webhookNotifier, commandNotifier, desktopNotifier, alertEnv, desktopCommand } from './notify/index.js';
 export type { Notifier, NotifierContext, DeliveryOutcome } from './notify/index.js';

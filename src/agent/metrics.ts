@@ -1,13 +1,13 @@
 /**
- * The agent's Prometheus metrics, in a Registry of its own (never prom-client's global one, so two agents in
- * one process, or a host application's metrics, do not collide). Per-account and per-server gauges come from
- * the last report; counters count what the agent did. Series of servers that a later check no longer probes
- * are removed, so a network change does not leave stale servers behind.
+ * The agent's Prometheus metrics, in a Registry of its own (lib/metrics.ts). Per-account and per-server gauges
+ * come from the last report; counters count what the agent did. Series of servers that a later check no longer
+ * probes are removed, so a network change does not leave stale servers behind.
  */
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import type { CheckReport } from '../report/types.js';
+import type { Gauge } from 'prom-client';
+import { MetricRegistry } from '../lib/metrics.js';
 import { isOAuthMechanism } from '../lib/oauth.js';
-import type { AlertKind } from './summary.js';
+import type { CheckReport } from '../report/types.js';
+import type { AlertKind } from './alert.js';
 
 /** Length of the fingerprint prefix in the `network` label: enough to tell networks apart, short to read. */
 export const FINGERPRINT_LABEL_LENGTH = 12;
@@ -20,121 +20,33 @@ type ProbeLabels = Record<(typeof PROBE_LABELS)[number], string>;
 
 export type CheckOutcome = 'completed' | 'aborted' | 'discarded' | 'error';
 
-export class AgentMetrics {
-  readonly registry = new Registry();
-
-  readonly accountStatus = new Gauge({
-    name: 'maildoctor_account_status',
-    help: 'Verdict of the last check per account and direction: 1 for the current status (works, unverified, fails), 0 for the others',
-    labelNames: ['account', 'direction', 'status'] as const,
-    registers: [this.registry],
-  });
-  readonly accountHybrid = new Gauge({
-    name: 'maildoctor_account_hybrid',
-    help: '1 when the recommended outgoing server is the current network’s own SMTP server (hybrid account)',
-    labelNames: ['account'] as const,
-    registers: [this.registry],
-  });
-  readonly recommendation = new Gauge({
-    name: 'maildoctor_account_recommendation_info',
-    help: 'The recommended settings of the last check (value 1; the settings are in the labels)',
-    labelNames: ['account', 'role', 'host', 'port', 'security', 'auth', 'verified'] as const,
-    registers: [this.registry],
-  });
-  readonly probeSuccess = new Gauge({
-    name: 'maildoctor_probe_success',
-    help: 'Whether the probe of one server port succeeded in the last check (1) or not (0)',
-    labelNames: PROBE_LABELS,
-    registers: [this.registry],
-  });
-  readonly probeDuration = new Gauge({
-    name: 'maildoctor_probe_duration_seconds',
-    help: 'Duration of each phase of the last probe of one server port (phase="total" for the whole probe)',
-    labelNames: [...PROBE_LABELS, 'phase'] as const,
-    registers: [this.registry],
-  });
-  readonly certExpiry = new Gauge({
-    name: 'maildoctor_probe_cert_expiry_timestamp_seconds',
-    help: 'notAfter of the certificate the server presented, as a Unix timestamp',
-    labelNames: ['account', 'host', 'port'] as const,
-    registers: [this.registry],
-  });
-  readonly certDays = new Gauge({
-    name: 'maildoctor_probe_cert_expiry_days',
-    help: 'Days until the certificate the server presented expires (negative: expired)',
-    labelNames: ['account', 'host', 'port'] as const,
-    registers: [this.registry],
-  });
-  readonly lastCheck = new Gauge({
-    name: 'maildoctor_check_last_timestamp_seconds',
-    help: 'When the last completed check of the account finished, as a Unix timestamp',
-    labelNames: ['account'] as const,
-    registers: [this.registry],
-  });
-  readonly checkDuration = new Gauge({
-    name: 'maildoctor_check_duration_seconds',
-    help: 'Duration of the last completed check of the account',
-    labelNames: ['account'] as const,
-    registers: [this.registry],
-  });
-  readonly checks = new Counter({
-    name: 'maildoctor_checks_total',
-    help: 'Checks run, by outcome: completed, aborted (network change or shutdown), discarded (network changed under it), error',
-    labelNames: ['account', 'outcome'] as const,
-    registers: [this.registry],
-  });
-  readonly networkChanges = new Counter({
-    name: 'maildoctor_network_changes_total',
-    help: 'Network changes seen (after debouncing)',
-    registers: [this.registry],
-  });
-  readonly networkLastChange = new Gauge({
-    name: 'maildoctor_network_last_change_timestamp_seconds',
-    help: 'When the last network change was accepted, as a Unix timestamp',
-    registers: [this.registry],
-  });
-  readonly networkInfo = new Gauge({
-    name: 'maildoctor_network_info',
-    help: 'The current network (value 1): fingerprint prefix, gateway and provider as seen by the last check',
-    labelNames: ['network', 'gateway', 'provider'] as const,
-    registers: [this.registry],
-  });
-  readonly alerts = new Counter({
-    name: 'maildoctor_alerts_total',
-    help: 'Alerts raised, by account and kind (broken, recovered, settings-changed)',
-    labelNames: ['account', 'kind'] as const,
-    registers: [this.registry],
-  });
-  readonly notifications = new Counter({
-    name: 'maildoctor_notifications_total',
-    help: 'Alert deliveries by notifier and outcome (sent, failed, dropped, skipped)',
-    labelNames: ['notifier', 'outcome'] as const,
-    registers: [this.registry],
-  });
-  readonly stateErrors = new Counter({
-    name: 'maildoctor_state_errors_total',
-    help: 'State file problems by operation (read, parse, write); the agent keeps running',
-    labelNames: ['op'] as const,
-    registers: [this.registry],
-  });
-  readonly reloads = new Counter({
-    name: 'maildoctor_config_reloads_total',
-    help: 'Config reloads (SIGHUP or POST /-/reload) by outcome',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
-  readonly startTime = new Gauge({
-    name: 'maildoctor_agent_start_time_seconds',
-    help: 'When the agent started, as a Unix timestamp',
-    registers: [this.registry],
-  });
+export class AgentMetrics extends MetricRegistry {
+  readonly accountStatus = this.gauge('maildoctor_account_status', 'Verdict of the last check per account and direction: 1 for the current status (works, unverified, fails), 0 for the others', ['account', 'direction', 'status']);
+  readonly accountHybrid = this.gauge('maildoctor_account_hybrid', '1 when the recommended outgoing server is the current network’s own SMTP server (hybrid account)', ['account']);
+  readonly recommendation = this.gauge('maildoctor_account_recommendation_info', 'The recommended settings of the last check (value 1; the settings are in the labels)', ['account', 'role', 'host', 'port', 'security', 'auth', 'verified']);
+  readonly probeSuccess = this.gauge('maildoctor_probe_success', 'Whether the probe of one server port succeeded in the last check (1) or not (0)', PROBE_LABELS);
+  readonly probeDuration = this.gauge('maildoctor_probe_duration_seconds', 'Duration of each phase of the last probe of one server port (phase="total" for the whole probe)', [...PROBE_LABELS, 'phase']);
+  readonly certExpiry = this.gauge('maildoctor_probe_cert_expiry_timestamp_seconds', 'notAfter of the certificate the server presented, as a Unix timestamp', ['account', 'host', 'port']);
+  readonly certDays = this.gauge('maildoctor_probe_cert_expiry_days', 'Days until the certificate the server presented expires (negative: expired)', ['account', 'host', 'port']);
+  readonly lastCheck = this.gauge('maildoctor_check_last_timestamp_seconds', 'When the last completed check of the account finished, as a Unix timestamp', ['account']);
+  readonly checkDuration = this.gauge('maildoctor_check_duration_seconds', 'Duration of the last completed check of the account', ['account']);
+  readonly checks = this.counter('maildoctor_checks_total', 'Checks run, by outcome: completed, aborted (network change or shutdown), discarded (network changed under it), error', ['account', 'outcome']);
+  readonly networkChanges = this.counter('maildoctor_network_changes_total', 'Network changes seen (after debouncing)');
+  readonly networkLastChange = this.gauge('maildoctor_network_last_change_timestamp_seconds', 'When the last network change was accepted, as a Unix timestamp');
+  readonly networkInfo = this.gauge('maildoctor_network_info', 'The current network (value 1): fingerprint prefix, gateway and provider as seen by the last check', ['network', 'gateway', 'provider']);
+  readonly alerts = this.counter('maildoctor_alerts_total', 'Alerts raised, by account and kind (broken, recovered, settings-changed)', ['account', 'kind']);
+  readonly notifications = this.counter('maildoctor_notifications_total', 'Alert deliveries by notifier and outcome (sent, failed, dropped, skipped)', ['notifier', 'outcome']);
+  readonly stateErrors = this.counter('maildoctor_state_errors_total', 'State file problems by operation (read, parse, write); the agent keeps running', ['op']);
+  readonly reloads = this.counter('maildoctor_config_reloads_total', 'Config reloads (SIGHUP or POST /-/reload) by outcome', ['outcome']);
+  readonly startTime = this.gauge('maildoctor_agent_start_time_seconds', 'When the agent started, as a Unix timestamp');
 
   /** Label sets per account that the last report set, to remove them when the next one does not. */
   readonly #series = new Map<string, Array<() => void>>();
   #network: { network: string; gateway: string; provider: string } | undefined;
 
   constructor(options: { defaultMetrics?: boolean; now?: number } = {}) {
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_PRECISION_MS });
+    super();
+    if (options.defaultMetrics ?? true) this.processMetrics(EVENT_LOOP_PRECISION_MS);
     this.startTime.set(Math.round((options.now ?? Date.now()) / 1000));
     // Counters exported at 0 from the start, so increase() and absent() rules work before the first event.
     this.networkChanges.inc(0);

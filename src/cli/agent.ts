@@ -5,7 +5,8 @@
  */
 import { checkSecrets, loadAgentConfig, startAgent, type AgentDeps } from '../agent/index.js';
 import { defaultConfigFile } from '../agent/paths.js';
-import { EXIT, type Io } from './io.js';
+import { EXIT } from '../lib/exit-codes.js';
+import type { Io } from './io.js';
 
 export interface AgentCommandOptions {
   config?: string;

@@ -3,6 +3,7 @@ import { check, type CheckOptions, type CheckProgress } from '../check/check.js'
 import { parseAddress } from '../discovery/address.js';
 import { UsageError } from '../lib/errors.js';
 import { toJsonText } from '../lib/text.js';
+import { EXIT } from '../lib/exit-codes.js';
 import { sendTestMessage } from '../check/send-test.js';
 import { reportExitCode } from '../report/index.js';
 import { autoconfigMissing, clientConfigXml } from '../report/client-config-xml.js';
@@ -10,7 +11,7 @@ import { readThunderbirdProfile, type ConfiguredServer } from '../thunderbird/pr
 import type { CheckReport } from '../report/types.js';
 import { isLang, langFromEnv, translator, type Lang, type TextId, type Translator } from '../i18n/index.js';
 import { renderReport } from '../report/render-text.js';
-import { EXIT, assertWritableFile, colors, credentialsFrom, parsePositiveInt, readCaFile, type Io } from './io.js';
+import { assertWritableFile, colors, credentialsFrom, parsePositiveInt, readCaFile, type Io } from './io.js';
 
 import { PASSWORD_ENV } from '../check/defaults.js';
 

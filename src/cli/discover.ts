@@ -1,5 +1,6 @@
 import { escapeStrings, toJsonText } from '../lib/text.js';
-import { EXIT, readCaFile, throwIfInterrupted, type Io } from './io.js';
+import { EXIT } from '../lib/exit-codes.js';
+import { readCaFile, throwIfInterrupted, type Io } from './io.js';
 import { discover } from '../discovery/index.js';
 import type { DiscoverOptions, DiscoveryResult, MailRole, ServerCandidate } from '../discovery/index.js';
 import { networkIdentity, type NetworkIdentity, type NetworkIdentityOptions } from '../network/index.js';

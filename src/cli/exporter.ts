@@ -7,14 +7,15 @@
 import net from 'node:net';
 import { createAgentLogger } from '../agent/log.js';
 import { Redactor } from '../agent/redact.js';
-import { parseListen } from '../agent/config.js';
+import { parseListen } from '../lookup/host-port.js';
 import { UsageError } from '../lib/errors.js';
+import { EXIT } from '../lib/exit-codes.js';
 import { parseAllowPattern } from '../exporter/allow.js';
 import { loadExporterConfig, moduleRuntimes, validateExporterConfig } from '../exporter/config.js';
 import { DEFAULT_EXPORTER_LISTEN } from '../exporter/defaults.js';
 import { startExporter } from '../exporter/server.js';
 import { loadWebConfig, type WebConfig } from '../exporter/web-config.js';
-import { EXIT, readCaFile, type Io } from './io.js';
+import { readCaFile, type Io } from './io.js';
 import type { SignalSource } from './agent.js';
 
 export interface ExporterCommandOptions {

@@ -6,6 +6,7 @@ import pc from 'picocolors';
 import { PASSWORD_ENV } from '../check/defaults.js';
 import { MAX_TIMER_MS } from '../lib/deadline.js';
 import { UsageError } from '../lib/errors.js';
+import { EXIT, SIGNAL_EXIT } from '../lib/exit-codes.js';
 import { MAX_OAUTH_TOKEN_BYTES } from '../lib/oauth.js';
 import { quoteInput } from '../lib/text.js';
 import type { Credentials } from '../lib/types.js';
@@ -47,18 +48,6 @@ function guardPipes(): void {
     });
   }
 }
-
-/** Exit codes, in one place. Documented in --help and the README. */
-export const EXIT = {
-  OK: 0,
-  PROBLEMS: 1,
-  USAGE: 2,
-  INTERNAL: 70, // EX_SOFTWARE: a bug in maildoctor
-  SIGINT: 130, // 128 + 2: the shell convention for a command ended by Ctrl-C
-  SIGTERM: 143, // 128 + 15
-} as const;
-
-const SIGNAL_EXIT = { SIGINT: EXIT.SIGINT, SIGTERM: EXIT.SIGTERM } as const;
 
 /**
  * Run a command that SIGINT/SIGTERM may interrupt: the first signal aborts `io.signal` (the library stops its

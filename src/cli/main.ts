@@ -1,7 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isMaildoctorError, isUsageError, UsageError } from '../lib/errors.js';
+import { EXIT, EXIT_MEANINGS, SIGNAL_EXIT } from '../lib/exit-codes.js';
 import { PROTOCOLS } from '../probes/index.js';
-import { EXIT, interruptible, parsePositiveInt, processIo, type Io } from './io.js';
+import { interruptible, parsePositiveInt, processIo, type Io } from './io.js';
 import type { CheckCommandOptions } from './check.js';
 import type { ProbeCommandOptions } from './probe.js';
 import type { DiscoverCommandOptions, NetworkCommandOptions } from './discover.js';
@@ -15,12 +16,11 @@ import { DEFAULT_CONTROLS, DEFAULT_DNSBLS, DEFAULT_RELAY_RECIPIENT, PASSWORD_ENV
  * network and probe stop on a signal; the agent stops cleanly instead (its help says so).
  */
 function helpAfter(examples: string[], interruptible = true, note?: string): string {
+  const signals: readonly number[] = Object.values(SIGNAL_EXIT);
+  const codes = Object.values(EXIT).filter((code) => interruptible || !signals.includes(code));
   return `
 Exit codes:
-  0   healthy: what was asked works
-  1   problems found (the output says which)
-  2   usage or input error (a message on stderr)
-  70  internal error in maildoctor (please report it)${interruptible ? '\n  130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM: "maildoctor: interrupted", no verdict' : ''}
+${codes.map((code) => `  ${String(code).padEnd(3)} ${EXIT_MEANINGS[code]}`).join('\n')}
 
 Passwords and OAuth2 tokens are never taken from the command line: use --password-env VAR, --password-stdin,
 --oauth-token-env VAR or --oauth-token-file FILE (docs/oauth2.md says how to get a token).${note ? `\n\n${note}` : ''}
@@ -80,7 +80,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('--json', 'print the report as JSON (schema: docs/check-report.md)')
     .option('--verbose', 'show the evidence of each finding (the servers’ deciding replies)')
     .option('--no-progress', 'no live progress line on the terminal')
-    .addHelpText('after', helpAfter(['maildoctor check you@example.com', 'maildoctor check you@example.com --user you@example.com --password-env MAIL_PW', 'maildoctor check you@example.com --json --autoconfig settings.xml', 'LANG=it_IT.UTF-8 maildoctor check you@example.com --html report.html', 'maildoctor check --thunderbird-profile']))
+    .addHelpText('after', helpAfter(['maildoctor check you@example.com', 'maildoctor check you@example.com --user you@example.com --password-env MAIL_PW --autoconfig settings.xml', 'LANG=it_IT.UTF-8 maildoctor check --thunderbird-profile --html report.html']))
     .action(async (address: string | undefined, opts: CheckCommandOptions) => {
       exitCode = await interruptible(io, async (cio) => (await import('./check.js')).checkCommand(address, opts, cio));
     });

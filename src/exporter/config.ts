@@ -17,8 +17,9 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import { Checker, ConfigError, readAccountPassword, type ConfigIssue } from '../agent/config.js';
+import { readSecret } from '../agent/secrets.js';
 import { MAX_CONCURRENT_PROBES } from '../check/defaults.js';
+import { Checker, ConfigError, type ConfigIssue } from '../lib/checker.js';
 import { UsageError } from '../lib/errors.js';
 import type { Protocol } from '../lib/types.js';
 import { isProtocol, PROTOCOLS } from '../probes/index.js';
@@ -57,7 +58,6 @@ export function parseDuration(text: string): number | undefined {
 
 const MODULE_FIELDS = ['prober', 'port', 'timeout', 'starttls', 'relay', 'auth', 'allow_plaintext_auth', 'tls', 'helo_name', 'description'] as const;
 const ADDRESS = /^[^\s<>@]+@[^\s<>@]+$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function duration(c: Checker, v: unknown, p: string, min: number, max: number): number | undefined {
   const s = c.string(v, p);
@@ -101,10 +101,10 @@ function moduleFrom(c: Checker, v: unknown, p: string): ExporterModule | undefin
     const a = c.object(o.auth, `${p}.auth`, ['username', 'password', 'password_env', 'password_file']);
     if (a) {
       if ('password' in a) c.fail(`${p}.auth.password`, 'passwords are never read from the config file: use password_env (an environment variable) or password_file (a file readable only by the exporter)');
-      const user = a.username === undefined ? c.fail(`${p}.auth.username`, 'is required') : c.string(a.username, `${p}.auth.username`, (x) => (/[\r\n\0]/.test(x) ? 'must be one line' : undefined));
+      const user = a.username === undefined ? c.fail(`${p}.auth.username`, 'is required') : c.line(a.username, `${p}.auth.username`);
       if (a.password_env !== undefined && a.password_file !== undefined) c.fail(`${p}.auth`, 'give password_env or password_file, not both');
       else if (a.password_env === undefined && a.password_file === undefined && !('password' in a)) c.fail(`${p}.auth`, 'needs password_env or password_file');
-      const passwordEnv = a.password_env === undefined ? undefined : c.string(a.password_env, `${p}.auth.password_env`, (x) => (ENV_NAME.test(x) ? undefined : 'must be an environment variable name (letters, digits, _)'));
+      const passwordEnv = a.password_env === undefined ? undefined : c.envName(a.password_env, `${p}.auth.password_env`);
       const passwordFile = a.password_file === undefined ? undefined : c.filePath(a.password_file, `${p}.auth.password_file`);
       if (user && (passwordEnv || passwordFile)) m.auth = { user, ...(passwordEnv ? { passwordEnv } : {}), ...(passwordFile ? { passwordFile } : {}) };
     }
@@ -137,7 +137,7 @@ export interface ExporterValidateOptions {
 /** Validate a parsed config document (undefined: no file) and merge the built-in modules. */
 export function validateExporterConfig(input: unknown, options: Partial<ExporterValidateOptions> = {}): ExporterConfig {
   const source = options.source ?? 'config';
-  const c = new Checker({ source, baseDir: options.baseDir ?? process.cwd(), home: os.homedir(), defaultStateDir: '' });
+  const c = new Checker({ baseDir: options.baseDir ?? process.cwd(), home: os.homedir() });
   const config: ExporterConfig = { modules: { ...BUILTIN_MODULES }, allow: [], limits: { concurrency: MAX_CONCURRENT_PROBES, minIntervalMs: DEFAULT_MIN_INTERVAL_MS } };
   if (input === undefined || input === null) return config;
   const root = c.object(input, '', ['allow', 'modules', 'limits']);
@@ -213,10 +213,7 @@ export async function moduleRuntimes(config: ExporterConfig, env: NodeJS.Process
     if (cas.length) runtime.ca = cas.join('\n');
     if (m.auth) {
       try {
-        const label = `modules.${name}.auth`;
-        const password = await readAccountPassword({ address: label, ...m.auth }, env).catch((err: Error) => {
-          throw new Error(err.message.replace(`${label}: `, ''));
-        });
+        const password = await readSecret({ env: m.auth.passwordEnv, file: m.auth.passwordFile }, 'password', env);
         if (password !== undefined) runtime.credentials = { user: m.auth.user, password };
       } catch (err) {
         issues.push({ path: `modules.${name}.auth.${m.auth.passwordEnv ? 'password_env' : 'password_file'}`, message: (err as Error).message });

@@ -4,7 +4,7 @@
  * The built-in modules below are ordinary modules; the config file adds more or replaces them by name.
  */
 import { DEFAULT_RELAY_RECIPIENT } from '../check/defaults.js';
-import { DEFAULT_PORTS } from '../lib/probe.js';
+import { DEFAULT_PORTS } from '../lib/probe-input.js';
 import type { Credentials, ProbeOptions, Protocol, RelayTest, StartTlsPolicy } from '../lib/types.js';
 
 /** Prometheus' default scrape timeout: a probe that needs longer is a failure to report, not to wait for. */

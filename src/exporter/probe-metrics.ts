@@ -8,12 +8,9 @@
  * Labels hold only codes, phase names, protocol versions and mechanism names: never server text, user names
  * or anything a server could inflate into new series.
  */
-import { Gauge, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { MetricRegistry } from '../lib/metrics.js';
 import type { ProbeResult } from '../lib/types.js';
-
-function gauge(registry: Registry, name: string, help: string, labelNames: string[] = []): Gauge<string> {
-  return new Gauge({ name, help, labelNames, registers: [registry] });
-}
 
 /** Node's `TLSv1.3` as blackbox writes it (`TLS 1.3`). */
 export function tlsVersionLabel(protocol: string): string {
@@ -21,49 +18,49 @@ export function tlsVersionLabel(protocol: string): string {
 }
 
 export function probeRegistry(result: ProbeResult): Registry {
-  const r = new Registry();
-  gauge(r, 'probe_success', 'Displays whether or not the probe was a success').set(result.ok ? 1 : 0);
-  gauge(r, 'probe_duration_seconds', 'Returns how long the probe took to complete in seconds').set(result.durationMs / 1_000);
+  const m = new MetricRegistry();
+  m.gauge('probe_success', 'Displays whether or not the probe was a success').set(result.ok ? 1 : 0);
+  m.gauge('probe_duration_seconds', 'Returns how long the probe took to complete in seconds').set(result.durationMs / 1_000);
 
-  const phases = gauge(r, 'probe_phase_duration_seconds', 'Duration of each phase of the probe (resolve, connect, tls, greeting, ehlo, starttls, auth, relay…), summed over its steps', ['phase']);
+  const phases = m.gauge('probe_phase_duration_seconds', 'Duration of each phase of the probe (resolve, connect, tls, greeting, ehlo, starttls, auth, relay…), summed over its steps', ['phase']);
   const byPhase = new Map<string, number>();
   for (const p of result.phases) byPhase.set(p.name, (byPhase.get(p.name) ?? 0) + p.durationMs);
   for (const [phase, ms] of byPhase) phases.set({ phase }, ms / 1_000);
-  if (byPhase.has('resolve')) gauge(r, 'probe_dns_lookup_time_seconds', 'Returns the time taken for probe dns lookup in seconds').set(byPhase.get('resolve')! / 1_000);
-  if (result.target.family) gauge(r, 'probe_ip_protocol', 'Specifies whether probe ip protocol is IP4 or IP6').set(result.target.family);
+  if (byPhase.has('resolve')) m.gauge('probe_dns_lookup_time_seconds', 'Returns the time taken for probe dns lookup in seconds').set(byPhase.get('resolve')! / 1_000);
+  if (result.target.family) m.gauge('probe_ip_protocol', 'Specifies whether probe ip protocol is IP4 or IP6').set(result.target.family);
 
   const tls = result.tls;
   // A notAfter that cannot be read (TLS_CERT_DATES_INVALID) has no timestamp: the series is left out, not NaN.
   if (tls?.certificate?.validTo !== undefined) {
     // A probe reads the leaf certificate only; blackbox's "earliest" is over the chain as sent. They differ
     // only when an intermediate expires before the leaf it signed.
-    gauge(r, 'probe_ssl_earliest_cert_expiry', 'Expiry (notAfter) of the certificate the server presented, as a Unix timestamp').set(Math.floor(Date.parse(tls.certificate.validTo) / 1_000));
+    m.gauge('probe_ssl_earliest_cert_expiry', 'Expiry (notAfter) of the certificate the server presented, as a Unix timestamp').set(Math.floor(Date.parse(tls.certificate.validTo) / 1_000));
   }
-  if (tls?.protocol) gauge(r, 'probe_tls_version_info', 'Returns the TLS version used or NaN when unknown', ['version']).set({ version: tlsVersionLabel(tls.protocol) }, 1);
+  if (tls?.protocol) m.gauge('probe_tls_version_info', 'Returns the TLS version used or NaN when unknown', ['version']).set({ version: tlsVersionLabel(tls.protocol) }, 1);
   if (tls) {
-    gauge(r, 'probe_tls_certificate_trusted', '1 when the certificate chains to a trusted CA and covers the dialled name').set(tls.trusted && tls.hostnameMatch ? 1 : 0);
+    m.gauge('probe_tls_certificate_trusted', '1 when the certificate chains to a trusted CA and covers the dialled name').set(tls.trusted && tls.hostnameMatch ? 1 : 0);
   }
 
   if (result.error) {
-    gauge(r, 'probe_error_info', 'Why the probe failed: the code of maildoctor’s catalogue and the phase it failed in (value 1)', ['code', 'phase']).set({ code: result.error.code, phase: result.error.phase }, 1);
+    m.gauge('probe_error_info', 'Why the probe failed: the code of maildoctor’s catalogue and the phase it failed in (value 1)', ['code', 'phase']).set({ code: result.error.code, phase: result.error.phase }, 1);
     const reply = result.error.reply?.code;
-    if (reply !== undefined) gauge(r, 'probe_smtp_failed_reply_code', 'The SMTP reply code of the refusal that failed the probe (e.g. 554)').set(reply);
+    if (reply !== undefined) m.gauge('probe_smtp_failed_reply_code', 'The SMTP reply code of the refusal that failed the probe (e.g. 554)').set(reply);
   }
   if (result.warnings.length) {
-    const w = gauge(r, 'probe_warning_info', 'Something wrong that did not fail the probe (value 1), e.g. STARTTLS_PLAINTEXT_INJECTION', ['code', 'phase']);
+    const w = m.gauge('probe_warning_info', 'Something wrong that did not fail the probe (value 1), e.g. STARTTLS_PLAINTEXT_INJECTION', ['code', 'phase']);
     for (const x of result.warnings) w.set({ code: x.code, phase: x.phase }, 1);
   }
   if (result.relay?.rcptTo) {
-    gauge(r, 'probe_smtp_relay_accepted', 'Relay test: 1 when RCPT TO an outside address was accepted (the server relays for this network), 0 when refused').set(result.relay.accepted ? 1 : 0);
+    m.gauge('probe_smtp_relay_accepted', 'Relay test: 1 when RCPT TO an outside address was accepted (the server relays for this network), 0 when refused').set(result.relay.accepted ? 1 : 0);
   }
   if (result.auth) {
-    gauge(r, 'probe_auth_offered', '1 when the server advertised an authentication mechanism maildoctor can see, 0 when none').set(result.auth.mechanisms.length ? 1 : 0);
+    m.gauge('probe_auth_offered', '1 when the server advertised an authentication mechanism maildoctor can see, 0 when none').set(result.auth.mechanisms.length ? 1 : 0);
     if (result.auth.attempted) {
-      gauge(r, 'probe_auth_success', 'Login with the module’s credentials: 1 accepted, 0 refused (only when a login was attempted)', ['mechanism']).set({ mechanism: result.auth.mechanism ?? '' }, result.auth.ok ? 1 : 0);
+      m.gauge('probe_auth_success', 'Login with the module’s credentials: 1 accepted, 0 refused (only when a login was attempted)', ['mechanism']).set({ mechanism: result.auth.mechanism ?? '' }, result.auth.ok ? 1 : 0);
     }
   }
-  if (result.mailbox) gauge(r, 'probe_mailbox_messages', 'Messages in the mailbox after login (IMAP STATUS, POP3 STAT)').set(result.mailbox.messages);
-  return r;
+  if (result.mailbox) m.gauge('probe_mailbox_messages', 'Messages in the mailbox after login (IMAP STATUS, POP3 STAT)').set(result.mailbox.messages);
+  return m.registry;
 }
 
 /** The Prometheus text exposition of one result. */

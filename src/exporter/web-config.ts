@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type tls from 'node:tls';
 import bcrypt from 'bcryptjs';
-import { Checker, ConfigError } from '../agent/config.js';
+import { Checker, ConfigError } from '../lib/checker.js';
 import { parseYamlConfig, readConfigText } from './config.js';
 
 export interface WebConfig {
@@ -48,7 +48,7 @@ const TOOLKIT_UNSUPPORTED = ['cert', 'key', 'client_ca', 'client_allowed_sans', 
 const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
 
 export function validateWebConfig(input: unknown, source = 'web config', baseDir = process.cwd()): WebConfig {
-  const c = new Checker({ source, baseDir, home: '', defaultStateDir: '' });
+  const c = new Checker({ baseDir, home: '' });
   const out: WebConfig = { basicAuthUsers: {}, headers: {} };
   if (input === undefined || input === null) return out;
   const root = c.object(input, '', ['tls_server_config', 'http_server_config', 'basic_auth_users']);
@@ -77,7 +77,7 @@ export function validateWebConfig(input: unknown, source = 'web config', baseDir
     if (h?.headers !== undefined) {
       const hs = c.object(h.headers, 'http_server_config.headers', ALLOWED_HEADERS);
       for (const [k, v] of Object.entries(hs ?? {})) {
-        const s = c.string(v, `http_server_config.headers.${k}`, (x) => (/[\r\n\0]/.test(x) ? 'must be one line' : undefined));
+        const s = c.line(v, `http_server_config.headers.${k}`);
         if (s && ALLOWED_HEADERS.includes(k)) out.headers[k] = s;
       }
     }

@@ -3,14 +3,14 @@ import tls from 'node:tls';
 import { Deadline, abortedReason } from './deadline.js';
 import { dial } from './dial.js';
 import type { ErrorCode } from './codes.js';
-import { MaildoctorError, UsageError } from './errors.js';
+import { MaildoctorError } from './errors.js';
 import { PhaseRecorder } from './phases.js';
-import { assertSendableToken, isOAuth } from './oauth.js';
+import { assertSendableCredentials, validateTarget } from './probe-input.js';
 import { LineSession } from './session.js';
 import { CERT_EXPIRY_WARNING_DAYS, upgradeToTls } from './tls.js';
 import { Redactor } from './redact.js';
 import { REDACTED, Transcript } from './transcript.js';
-import type { Credentials, FamilyAttempt, PhaseTimeouts, ProbeOptions, ProbeRecord, ProbeResult, ProbeTarget, Protocol } from './types.js';
+import type { FamilyAttempt, PhaseTimeouts, ProbeOptions, ProbeRecord, ProbeResult, ProbeTarget, Protocol } from './types.js';
 
 /** Whole-probe deadline: a probe that needs longer than this is reporting a problem, not waiting for one. */
 export const PROBE_TIMEOUT_MS = 20_000;
@@ -39,41 +39,10 @@ export function sessionStillUsable(err: unknown): boolean {
   return err instanceof MaildoctorError && (err.reply !== undefined || OWN_REFUSALS.has(err.code));
 }
 
-/**
- * Credentials travel inside one command line (USER/PASS, IMAP LOGIN quoted strings) or PLAIN's NUL-separated
- * message (RFC 4616), so CR, LF and NUL cannot be part of them: CR/LF would end the line early and let the
- * rest be read as another command, NUL would shift PLAIN's fields. No real account has such a name or
- * password, so this is a caller mistake, refused before anything is dialled.
- */
-export function assertSendableCredentials(credentials: Credentials | undefined): void {
-  if (credentials === undefined) return;
-  const oauth = isOAuth(credentials);
-  if (typeof credentials.user !== 'string' || (!oauth && typeof credentials.password !== 'string')) {
-    throw new TypeError('credentials need a string user and a string password or oauthToken');
-  }
-  // eslint-disable-next-line no-control-regex
-  const unsendable = /[\r\n\0]/;
-  // RFC 7628 §3.1 and XOAUTH2 separate their fields with %x01: a user name holding one would forge a field.
-  // eslint-disable-next-line no-control-regex
-  if (unsendable.test(credentials.user) || (oauth && /\x01/.test(credentials.user))) throw new UsageError('the user name contains CR, LF or NUL, which cannot be sent');
-  if (oauth) assertSendableToken(credentials.oauthToken);
-  else if (unsendable.test(credentials.password)) throw new UsageError('the password contains CR, LF or NUL, which cannot be sent');
-}
-
 /** Give an implicit-TLS port this long to greet in plaintext before testing whether it speaks TLS instead. */
 export const TLS_SNIFF_AFTER_MS = 1_500;
 /** The side connection that tests for implicit TLS gets this long. */
 const TLS_SNIFF_CAP_MS = 3_000;
-
-export const DEFAULT_PORTS: Record<Protocol, number | undefined> = {
-  smtp: 25,
-  smtps: 465,
-  pop3: 110,
-  pop3s: 995,
-  imap: 143,
-  imaps: 993,
-  tcp: undefined,
-};
 
 /** What a probe script gets: the cross-cutting machinery, and the result it fills in. */
 export class ProbeContext {
@@ -274,12 +243,42 @@ export class ProbeContext {
     });
   }
 
-  /** Say goodbye (QUIT/LOGOUT) under a short cap: a server that hangs up instead has still answered everything. */
-  goodbye(say: (signal: AbortSignal) => Promise<unknown>): Promise<void> {
+  /**
+   * The session after the greeting: `steps`, then goodbye (`say`: QUIT, LOGOUT) under a short cap. When a step
+   * fails while the session is still usable (see sessionStillUsable), goodbye comes before the failure is
+   * reported (RFC 5321 §3.1: even after a 554 greeting the client SHOULD send QUIT).
+   */
+  async converse(steps: () => Promise<void>, say: (signal: AbortSignal) => Promise<unknown>): Promise<void> {
+    try {
+      await steps();
+    } catch (err) {
+      if (sessionStillUsable(err)) await this.#goodbye(say);
+      throw err;
+    }
+    await this.#goodbye(say);
+  }
+
+  /** A server that hangs up instead of answering goodbye has still answered everything: not an error. */
+  #goodbye(say: (signal: AbortSignal) => Promise<unknown>): Promise<void> {
     return this.phases.run('quit', Math.min(GOODBYE_CAP_MS, this.timeouts.command), 'REPLY_TIMEOUT', say).then(
       () => undefined,
       () => undefined,
     );
+  }
+
+  /**
+   * Log in when the caller gave credentials, then read the mailbox (POP3 STAT, IMAP STATUS); without them, say
+   * the login was not tried and, where there is a mailbox, that it was not read. Returns what `login` returns.
+   */
+  async logIn<T>(login: () => Promise<T>, readMailbox?: () => Promise<void>): Promise<T | undefined> {
+    if (!this.options.credentials) {
+      if (this.result.auth) this.result.auth.skipped = 'no credentials given';
+      if (readMailbox) this.skip('mailbox', 'not logged in: no credentials given');
+      return undefined;
+    }
+    const outcome = await login();
+    await readMailbox?.();
+    return outcome;
   }
 
   /** Run a command phase under the command cap. */
@@ -368,14 +367,4 @@ function brokenStartTls(err: unknown, nothingReceived: boolean): unknown {
 function internal(err: unknown): MaildoctorError {
   // Not a server fault we know how to name: keep it as data (a check must go on), with the message as evidence.
   return new MaildoctorError('PROTOCOL_ERROR', 'internal', `Unexpected: ${(err as Error)?.message ?? String(err)}`, undefined, { cause: err });
-}
-
-function validateTarget(protocol: Protocol, target: ProbeTarget): number {
-  if (!target || typeof target.host !== 'string' || target.host.trim() === '') {
-    throw new TypeError('probe target needs a host');
-  }
-  const port = target.port ?? DEFAULT_PORTS[protocol];
-  if (port === undefined) throw new TypeError(`a ${protocol} probe needs an explicit port`);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new RangeError(`port must be 1-65535, got ${port}`);
-  return port;
 }

@@ -2,7 +2,7 @@ import type { ErrorCode } from '../lib/codes.js';
 import { MaildoctorError } from '../lib/errors.js';
 import { MAX_REPLY_BYTES, MAX_REPLY_LINES, imapLiteralSize, parseImapLine, printable, type ImapResponse } from '../lib/lines.js';
 import { chooseOAuthMechanism, decodeOAuthChallenge, isOAuth, oauthDummyResponse, oauthInitialResponse } from '../lib/oauth.js';
-import { GOODBYE_CAP_MS, runProbe, sessionStillUsable, type ProbeContext } from '../lib/probe.js';
+import { runProbe, type ProbeContext } from '../lib/probe.js';
 import { REDACTED, redacted } from '../lib/transcript.js';
 import type { ProbeOptions, ProbeResult, ProbeTarget, ReplyEvidence } from '../lib/types.js';
 
@@ -14,6 +14,13 @@ type Continuation = Extract<ImapResponse, { kind: 'continuation' }>;
 interface Exchange {
   tagged: Tagged;
   untagged: Untagged[];
+}
+
+interface CommandOptions {
+  /** Replaces the command text in the transcript (secrets). */
+  shown?: string;
+  /** Answers `+` requests (AUTHENTICATE), which are otherwise an error. */
+  onContinuation?: (c: Continuation) => void;
 }
 
 /**
@@ -58,35 +65,27 @@ export async function imapScript(ctx: ProbeContext, implicitTls: boolean): Promi
     }
   }
 
-  const logout = (): Promise<unknown> =>
-    imap.command('quit', 'LOGOUT', { capMs: Math.min(GOODBYE_CAP_MS, ctx.timeouts.command) }).catch(() => undefined); // a server that hangs up after BYE has still answered
+  await ctx.converse(
+    async () => {
+      // RFC 9051 §7.1: capabilities in the greeting's response code spare a round trip.
+      const greeted = capabilityList(greeting.responseCode);
+      if (greeted) applyCapabilities(ctx, greeted);
+      else await askCapabilities(ctx, imap);
 
-  try {
-    // RFC 9051 §7.1: capabilities in the greeting's response code spare a round trip.
-    const greeted = capabilityList(greeting.responseCode);
-    if (greeted) applyCapabilities(ctx, greeted);
-    else await askCapabilities(ctx, imap);
+      if (policy === 'never') ctx.skip('starttls', 'STARTTLS policy is never');
+      else if (policy && preauth) ctx.skip('starttls', 'PREAUTH session: STARTTLS is not allowed in the authenticated state');
+      else if (policy) await startTls(ctx, imap, policy);
 
-    if (policy === 'never') ctx.skip('starttls', 'STARTTLS policy is never');
-    else if (policy && preauth) ctx.skip('starttls', 'PREAUTH session: STARTTLS is not allowed in the authenticated state');
-    else if (policy) await startTls(ctx, imap, policy);
-
-    if (preauth) {
-      const auth = (result.auth ??= { mechanisms: [], attempted: false });
-      auth.skipped = 'the server pre-authenticated the session (PREAUTH)';
-      await mailboxStatus(ctx, imap);
-    } else if (options.credentials) {
-      await authenticate(ctx, imap);
-      await mailboxStatus(ctx, imap);
-    } else {
-      if (result.auth) result.auth.skipped = 'no credentials given';
-      ctx.skip('mailbox', 'not logged in: no credentials given');
-    }
-  } catch (err) {
-    if (sessionStillUsable(err)) await logout();
-    throw err;
-  }
-  await logout();
+      if (preauth) {
+        const auth = (result.auth ??= { mechanisms: [], attempted: false });
+        auth.skipped = 'the server pre-authenticated the session (PREAUTH)';
+        await mailboxStatus(ctx, imap);
+      } else {
+        await ctx.logIn(() => authenticate(ctx, imap), () => mailboxStatus(ctx, imap));
+      }
+    },
+    (signal) => imap.send('quit', 'LOGOUT', signal),
+  );
 }
 
 /** STARTTLS per policy (RFC 9051 §6.2.1, RFC 2595 §3.1). */
@@ -142,17 +141,15 @@ class ImapChannel {
    * Send one command and collect its answer within one phase. `shown` replaces the command text in the
    * transcript (secrets); `onContinuation` answers `+` requests (AUTHENTICATE), which are otherwise an error.
    */
-  command(
-    phase: string,
-    text: string,
-    opts: { shown?: string; capMs?: number; onContinuation?: (c: Continuation) => void } = {},
-  ): Promise<Exchange> {
-    const run = (signal: AbortSignal): Promise<Exchange> => {
-      const tag = `a${++this.#tag}`;
-      this.ctx.session!.write(`${tag} ${text}`, opts.shown === undefined ? undefined : `${tag} ${opts.shown}`);
-      return this.#collect(phase, tag, signal, opts.onContinuation);
-    };
-    return opts.capMs === undefined ? this.ctx.command(phase, run) : this.ctx.phases.run(phase, opts.capMs, 'REPLY_TIMEOUT', run);
+  command(phase: string, text: string, opts: CommandOptions = {}): Promise<Exchange> {
+    return this.ctx.command(phase, (signal) => this.send(phase, text, signal, opts));
+  }
+
+  /** The same under the caller's signal (LOGOUT, under the goodbye cap). */
+  send(phase: string, text: string, signal: AbortSignal, opts: CommandOptions = {}): Promise<Exchange> {
+    const tag = `a${++this.#tag}`;
+    this.ctx.session!.write(`${tag} ${text}`, opts.shown === undefined ? undefined : `${tag} ${opts.shown}`);
+    return this.#collect(phase, tag, signal, opts.onContinuation);
   }
 
   async #collect(phase: string, tag: string, signal: AbortSignal, onContinuation?: (c: Continuation) => void): Promise<Exchange> {

@@ -2,7 +2,7 @@ import type { ErrorCode } from '../lib/codes.js';
 import { MaildoctorError } from '../lib/errors.js';
 import { Pop3MultilineAssembler, parsePop3Status, type Pop3Status } from '../lib/lines.js';
 import { chooseOAuthMechanism, decodeOAuthChallenge, isOAuth, oauthDummyResponse, oauthInitialResponse, type OAuthMechanism } from '../lib/oauth.js';
-import { runProbe, sessionStillUsable, type ProbeContext } from '../lib/probe.js';
+import { runProbe, type ProbeContext } from '../lib/probe.js';
 import { REDACTED, redacted } from '../lib/transcript.js';
 import type { AuthOutcome, ProbeOptions, ProbeResult, ProbeTarget, ReplyEvidence } from '../lib/types.js';
 
@@ -22,7 +22,7 @@ export async function probePop3(target: ProbeTarget, options?: Partial<ProbeOpti
 
 /** The script shared by `pop3` and `pop3s` (RFC 8314 implicit TLS on 995). */
 export async function pop3Script(ctx: ProbeContext, implicitTls: boolean): Promise<void> {
-  const { options, result } = ctx;
+  const { result } = ctx;
   const session = await ctx.connect(implicitTls);
   const read = (phase: string, signal: AbortSignal): Promise<Pop3Status> => readStatus(ctx, phase, signal);
   const send: Send = (phase, line, shown) =>
@@ -38,27 +38,17 @@ export async function pop3Script(ctx: ProbeContext, implicitTls: boolean): Promi
     throw new MaildoctorError('GREETING_REJECTED', 'greeting', `The server refused the session: -ERR ${greeting.text}`, evidence(greeting));
   }
 
-  const quit = (): Promise<void> =>
-    ctx.goodbye((signal) => {
+  await ctx.converse(
+    async () => {
+      let capaKnown = await capabilities(ctx);
+      if (!implicitTls) capaKnown = await startTls(ctx, send, capaKnown);
+      await ctx.logIn(() => authenticate(ctx, send, capaKnown), () => stat(ctx, send));
+    },
+    (signal) => {
       session.write('QUIT');
       return read('quit', signal);
-    });
-
-  try {
-    let capaKnown = await capabilities(ctx);
-    if (!implicitTls) capaKnown = await startTls(ctx, send, capaKnown);
-    if (options.credentials) {
-      await authenticate(ctx, send, capaKnown);
-      await stat(ctx, send);
-    } else {
-      if (result.auth) result.auth.skipped = 'no credentials given';
-      ctx.skip('mailbox', 'not logged in: no credentials given');
-    }
-  } catch (err) {
-    if (sessionStillUsable(err)) await quit();
-    throw err;
-  }
-  await quit();
+    },
+  );
 }
 
 type Send = (phase: string, line: string, shown?: string) => Promise<Pop3Status>;

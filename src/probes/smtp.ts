@@ -3,7 +3,7 @@ import type { ErrorCode } from '../lib/codes.js';
 import { MaildoctorError } from '../lib/errors.js';
 import { greetingDomain, SmtpReplyAssembler, type SmtpReply } from '../lib/lines.js';
 import { chooseOAuthMechanism, decodeOAuthChallenge, isOAuth, oauthDummyResponse, oauthInitialResponse } from '../lib/oauth.js';
-import { runProbe, sessionStillUsable, type ProbeContext } from '../lib/probe.js';
+import { runProbe, type ProbeContext } from '../lib/probe.js';
 import { redacted } from '../lib/transcript.js';
 import type { ProbeOptions, ProbeResult, ProbeTarget, ReplyEvidence } from '../lib/types.js';
 
@@ -31,29 +31,24 @@ export async function smtpScript(ctx: ProbeContext, implicitTls: boolean): Promi
       return read(phase, signal);
     });
 
-  const quit = (): Promise<void> =>
-    ctx.goodbye((signal) => {
-      session.write('QUIT');
-      return read('quit', signal);
-    });
-
   // Greeting: multi-line allowed; a 4xx/5xx greeting is an answer (RFC 5321 §3.1: 554 means "go away").
   const greeting = await ctx.greeting((signal) => read('greeting', signal));
   result.greeting = evidence(greeting);
   const named = greetingDomain(greeting.lines[0]);
   if (named) result.greetingHost = named;
-  try {
-    if (greeting.code !== 220) {
-      throw new MaildoctorError('GREETING_REJECTED', 'greeting', `The server refused the session: ${greeting.code} ${greeting.text}`, evidence(greeting));
-    }
-    await afterGreeting(ctx, send, implicitTls);
-  } catch (err) {
-    // The session is still usable (the server answered with a refusal, or we stopped on our own policy):
-    // leave politely (RFC 5321 §3.1: after a 554 greeting the client SHOULD send QUIT), then report.
-    if (sessionStillUsable(err)) await quit();
-    throw err;
-  }
-  await quit();
+  // A refused greeting is an answer: the session is still usable, so it ends with QUIT too (RFC 5321 §3.1).
+  await ctx.converse(
+    async () => {
+      if (greeting.code !== 220) {
+        throw new MaildoctorError('GREETING_REJECTED', 'greeting', `The server refused the session: ${greeting.code} ${greeting.text}`, evidence(greeting));
+      }
+      await afterGreeting(ctx, send, implicitTls);
+    },
+    (signal) => {
+      session.write('QUIT');
+      return read('quit', signal);
+    },
+  );
 }
 
 /** Everything after a 220 greeting: EHLO, STARTTLS per policy, AUTH, relay test, and the test message if asked. */
@@ -83,12 +78,7 @@ async function afterGreeting(ctx: ProbeContext, send: Send, implicitTls: boolean
     }
   }
 
-  let authenticated = false;
-  if (options.credentials) {
-    authenticated = await authenticate(ctx, send);
-  } else if (result.auth) {
-    result.auth.skipped = 'no credentials given';
-  }
+  const authenticated = (await ctx.logIn(() => authenticate(ctx, send))) ?? false;
   if (options.relayTest) await relayTest(ctx, send, authenticated);
   if (options.sendTest) await sendTestMessage(ctx, send, options.sendTest);
 }

@@ -3,6 +3,7 @@
  * I/O, no clock. Tested from JSON fixtures (test/report/*.test.ts).
  */
 import { FINDING_CODES } from '../lib/codes.js';
+import { EXIT, type VerdictExitCode } from '../lib/exit-codes.js';
 import { configuredVerdicts } from './configured.js';
 import { recommend } from './recommend.js';
 import { authRule } from './rules/auth.js';
@@ -86,13 +87,13 @@ function verdict(s: Setting | undefined): 'works' | 'fails' | 'unverified' {
   return s.verified ? 'works' : 'unverified';
 }
 
-/** 0 when sending and receiving work and nothing is wrong; 1 when the report found problems. */
-export function reportExitCode(report: CheckReport): 0 | 1 {
+/** EXIT.OK when sending and receiving work and nothing is wrong; EXIT.PROBLEMS when the report found problems. */
+export function reportExitCode(report: CheckReport): VerdictExitCode {
   const { sending, receiving } = report.status;
-  if (sending === 'fails' || receiving === 'fails') return 1;
+  if (sending === 'fails' || receiving === 'fails') return EXIT.PROBLEMS;
   // The user's own settings (--thunderbird-profile) that do not work from here are a problem to fix.
-  if (report.configured?.some((c) => c.works === 'no')) return 1;
-  return report.findings.some((f) => f.severity === 'error') ? 1 : 0;
+  if (report.configured?.some((c) => c.works === 'no')) return EXIT.PROBLEMS;
+  return report.findings.some((f) => f.severity === 'error') ? EXIT.PROBLEMS : EXIT.OK;
 }
 
 export { recommend } from './recommend.js';

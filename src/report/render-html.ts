@@ -5,6 +5,7 @@
  * server, each port coloured by its verdict; the settings to copy; the findings with their evidence. Pure.
  */
 import type { Lang } from '../i18n/index.js';
+import { EXIT } from '../lib/exit-codes.js';
 import type { CheckReport } from './types.js';
 import { reportView, type PortRow, type ReportView, type RowState } from './view.js';
 
@@ -36,7 +37,7 @@ export function renderHtml(r: CheckReport, opts: HtmlOptions = {}): string {
 <style>
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1000px;padding:24px;color:#1f2328;background:#fff}
 h1{font-size:22px;margin:0 0 8px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #d0d7de;padding-bottom:4px}
-.verdict{font-size:17px;padding:12px 16px;border-radius:8px;border-left:6px solid ${v.exitCode === 0 ? COLOURS.ok : COLOURS.fail};background:#f6f8fa}
+.verdict{font-size:17px;padding:12px 16px;border-radius:8px;border-left:6px solid ${v.exitCode === EXIT.OK ? COLOURS.ok : COLOURS.fail};background:#f6f8fa}
 pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:12px;white-space:pre-wrap;user-select:all}
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:4px 8px;border-bottom:1px solid #eaeef2;vertical-align:top}
 .state{display:inline-block;width:12px;height:12px;border-radius:3px;margin-right:6px;vertical-align:-1px}

@@ -5,6 +5,7 @@
  * `stable` leaves out timings and dates (for snapshots).
  */
 import type { Lang, Translator } from '../i18n/index.js';
+import { EXIT } from '../lib/exit-codes.js';
 import { escapeStrings } from '../lib/text.js';
 import type { CheckReport } from './types.js';
 import { reportView, type FindingView, type PortRow, type RowState } from './view.js';
@@ -43,7 +44,7 @@ export function renderReport(report: CheckReport, c: Colors, opts: RenderOptions
   const out: string[] = [];
   const when = opts.stable ? '' : c.dim(` (${(r.durationMs / 1000).toFixed(1)} s, ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC)`);
   out.push(c.bold(v.title) + when, '');
-  out.push(...wrap(v.headline, WRAP_COLUMNS + 2).map((l) => (v.exitCode === 0 ? c.green(l) : c.bold(l))), '');
+  out.push(...wrap(v.headline, WRAP_COLUMNS + 2).map((l) => (v.exitCode === EXIT.OK ? c.green(l) : c.bold(l))), '');
 
   out.push(c.bold(t.text('section.settings')));
   for (const s of v.settings) {
@@ -82,7 +83,7 @@ export function renderReport(report: CheckReport, c: Colors, opts: RenderOptions
   for (const x of v.network) out.push(`  ${x.label.padEnd(width)}  ${x.value}`);
   out.push('');
 
-  const closing = v.exitCode === 0 ? c.green : c.red;
+  const closing = v.exitCode === EXIT.OK ? c.green : c.red;
   // The verdict again, then the last line unwrapped: a reader (or a script's `tail -1`) takes it as the
   // result, and it says what the exit code says.
   out.push(...wrap(v.headline, WRAP_COLUMNS + 2).map((l) => closing(l)));

@@ -4,6 +4,7 @@
  * code says. Pure; the text report (render-text.ts) and the HTML page (render-html.ts) lay it out.
  */
 import { translator, type Lang, type Translator } from '../i18n/index.js';
+import { EXIT, type VerdictExitCode } from '../lib/exit-codes.js';
 import type { CheckProbe, CheckReport, ConfiguredVerdict, Setting, Severity } from './types.js';
 import { reportExitCode } from './index.js';
 
@@ -58,7 +59,7 @@ export interface ReportView {
   findings: FindingView[];
   /** The closing line ("Result: 1 problem to fix … (exit code 1)."): agrees with `exitCode`. */
   status: string;
-  exitCode: 0 | 1;
+  exitCode: VerdictExitCode;
 }
 
 const PROTOCOL_WORD: Record<string, string> = { smtp: 'SMTP', smtps: 'SMTP', imap: 'IMAP', imaps: 'IMAP', pop3: 'POP3', pop3s: 'POP3', tcp: 'TCP' };
@@ -74,7 +75,7 @@ export function reportView(r: CheckReport, lang: Lang = 'en'): ReportView {
   const headline = `${receive} ${send}`;
   const errors = r.findings.filter((f) => f.severity === 'error').length + (r.configured ?? []).filter((c) => c.works === 'no').length;
   const warnings = r.findings.filter((f) => f.severity === 'warning').length;
-  const closing = exitCode === 1 ? t.text('status.problems', { errors }) : warnings ? t.text('status.okWarnings', { warnings }) : t.text('status.ok');
+  const closing = exitCode === EXIT.PROBLEMS ? t.text('status.problems', { errors }) : warnings ? t.text('status.okWarnings', { warnings }) : t.text('status.ok');
   return {
     lang,
     t,

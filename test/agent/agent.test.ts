@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RunAbortedError } from '../../src/agent/agent.js';
-import { ConfigError } from '../../src/agent/config.js';
+import { ConfigError } from '../../src/lib/checker.js';
 import { parseState } from '../../src/agent/state.js';
 import { makeReport, FakeCheck } from './fakes.js';
 import { ALICE, BOB, PASSWORD, baseConfig, cleanupAgents, metricValue, startTestAgent, tempDir } from './helpers.js';

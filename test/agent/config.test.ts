@@ -1,17 +1,9 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  checkSecrets,
-  ConfigError,
-  DEFAULT_DEBOUNCE_MS,
-  DEFAULT_METRICS_LISTEN,
-  DEFAULT_POLL_MS,
-  DEFAULT_RECHECK_MS,
-  loadAgentConfig,
-  readAccountSecret,
-  validateAgentConfig,
-} from '../../src/agent/config.js';
+import { DEFAULT_DEBOUNCE_MS, DEFAULT_METRICS_LISTEN, DEFAULT_POLL_MS, DEFAULT_RECHECK_MS, loadAgentConfig, validateAgentConfig } from '../../src/agent/config.js';
+import { checkSecrets, readAccountSecret } from '../../src/agent/secrets.js';
+import { ConfigError } from '../../src/lib/checker.js';
 import { UsageError } from '../../src/lib/errors.js';
 import { cleanupAgents, tempDir } from './helpers.js';
 

@@ -6,7 +6,7 @@ import { ManualClock } from '../../src/agent/clock.js';
 import { memoryLogger } from '../../src/agent/log.js';
 import { callbackNotifier } from '../../src/agent/notify/index.js';
 import { startAgent, type AgentDeps, type AgentHandle } from '../../src/agent/agent.js';
-import type { Alert } from '../../src/agent/summary.js';
+import type { Alert } from '../../src/agent/alert.js';
 import { FakeCheck, FakeNetwork } from './fakes.js';
 
 export const PASSWORD = 'S3cret-pässword"\\x';

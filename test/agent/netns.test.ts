@@ -18,7 +18,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseState } from '../../src/agent/state.js';
-import type { Alert } from '../../src/agent/summary.js';
+import type { Alert } from '../../src/agent/alert.js';
 import { testCertificates } from '../harness/certs.js';
 import { startPostfix, type PostfixInstance } from '../harness/postfix.js';
 import { cleanupStaleLabs, Lab, LAB, labEnv, REPO_ROOT } from '../lab/lab.js';

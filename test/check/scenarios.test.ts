@@ -278,6 +278,30 @@ describe('maildoctor check in the lab (namespaces, Postfix, Dovecot, nftables)',
     }
   }
 
+  it('(a) check --password-env VAR from the built CLI: the logins work, and the password is in no argv, stdout, stderr or JSON', async () => {
+    // Issue 9: the password from a variable the user names, not MAILDOCTOR_PASSWORD (not set here).
+    const s = SCENARIOS.find((x) => x.id === 'seed-hybrid')!;
+    await applyState(lab, s.state);
+    const built = [process.execPath, join(REPO_ROOT, 'bin', 'maildoctor.js')];
+    for (const json of [true, false]) {
+      const args = lab.checkArgs({ json, extra: ['--password-env', 'MD_MAIL_PW'] });
+      assert.deepEqual(leaksOf(args.join(' '), [lab.password]), [], 'argv');
+      const run = await lab.runCli(args, { command: built, env: { MD_MAIL_PW: lab.password } });
+      assertNoSecret(run, `--password-env${json ? ' --json' : ''}`);
+      assert.equal(run.stderr, '', run.stderr);
+      if (!json) {
+        assert.match(run.stdout, /Incoming server \(IMAP\): imap\.disney\.test, port 993, SSL\/TLS, normal password, user name pippo — verified from here/);
+        continue;
+      }
+      const r = parseReport(run, '--password-env');
+      assert.equal(r.credentials.provided, true);
+      const logins = r.probes.filter((p) => p.purpose === 'incoming' && p.withAuth);
+      assert.ok(logins.length > 0 && logins.every((p) => p.result.auth?.ok === true), logins.map((p) => `${p.id} ${p.result.error?.code ?? 'ok'}`).join(', '));
+      assert.deepEqual(settingOf(r.recommendation.incoming), EXPECTED['seed-hybrid']!.incoming);
+      assert.equal(r.status.receiving, 'works');
+    }
+  });
+
   it('(h) blocklists from the built CLI: the text report names PBL; --dnsbl always asks, --no-dnsbl never', async () => {
     const s = SCENARIOS.find((x) => x.id === 'dnsbl-pbl')!;
     await applyState(lab, s.state);

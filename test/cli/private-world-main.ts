@@ -8,11 +8,12 @@
  * default control endpoints, the ISP database) cannot leave the namespace.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseZone, TestDnsServer } from '../discovery/dns-server.js';
+import { echoingImap, echoingPop3, echoingSmtp } from '../gallery/echo-servers.js';
 import { smtpServer, closeAll, type FaultServer, type SmtpFaultOptions } from '../gallery/servers.js';
 import { withNotAfter } from '../harness/cert-dates.js';
 import { testCertificates } from '../harness/certs.js';
@@ -35,19 +36,46 @@ const pair = world.notAfter === undefined ? { key: certs.valid.key, cert: certs.
 for (const [name, opts] of Object.entries(world.smtp ?? {})) {
   servers[name] = await smtpServer({ ...(opts as SmtpFaultOptions), tls: pair });
 }
+for (const [name, kind] of Object.entries(world.echo ?? {})) {
+  const [protocol, mode] = kind.split(':') as [string, string];
+  servers[name] = await (protocol === 'smtp' ? echoingSmtp(mode as 'PLAIN', pair) : protocol === 'pop3' ? echoingPop3(mode as 'USER', pair) : echoingImap(mode as 'LOGIN', pair));
+}
 // `{port:NAME}` in the zone and the arguments is the port the scripted server NAME listens on.
 const fill = (text: string): string => text.replace(/\{port:([a-z0-9-]+)\}/g, (_m, n: string) => String(servers[n]!.port));
 const dns = await TestDnsServer.start(parseZone(fill(world.zone)));
 const dir = await mkdtemp(join(tmpdir(), 'maildoctor-world-'));
 const caFile = join(dir, 'ca.pem');
 await writeFile(caFile, certs.ca.cert);
-const args = world.args.map((a) => fill(a).replace('{dns}', `127.0.0.1:${dns.port}`).replace('{ca}', caFile));
+const fillAll = (text: string): string => fill(text).replaceAll('{dns}', `127.0.0.1:${dns.port}`).replaceAll('{ca}', caFile).replaceAll('{dir}', dir);
+for (const [name, text] of Object.entries(world.files ?? {})) {
+  await mkdir(dirname(join(dir, name)), { recursive: true });
+  await writeFile(join(dir, name), fillAll(text));
+}
+const args = world.args.map(fillAll);
 const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-  execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, ...world.env }, timeout: CLI_KILL_AFTER_MS, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+  const child = execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, ...world.env }, timeout: CLI_KILL_AFTER_MS, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
     resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr });
   });
+  if (world.stopWhen !== undefined) {
+    let seen = '';
+    const watch = (d: Buffer): void => {
+      seen += d.toString();
+      if (!seen.includes(world.stopWhen!)) return;
+      child.stdout!.off('data', watch); // one SIGTERM: a second one may mean "stop now" to a long-running command
+      child.kill('SIGTERM');
+    };
+    child.stdout!.on('data', watch);
+  }
 });
-process.stdout.write(`${JSON.stringify({ ...out, queries: dns.queries.map((q) => `${q.name} ${q.type}`) })}\n`);
+const files: Record<string, string> = {};
+for (const name of world.readBack ?? []) {
+  try {
+    files[name] = await readFile(join(dir, name), 'utf8');
+  } catch {
+    // not written
+  }
+}
+process.stdout.write(`${JSON.stringify({ ...out, queries: dns.queries.map((q) => `${q.name} ${q.type}`), files })}\n`);
 await closeAll(Object.values(servers));
 await dns.stop();
 await rm(dir, { recursive: true, force: true });

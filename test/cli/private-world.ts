@@ -6,17 +6,31 @@ import { execFile, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { SmtpFaultOptions } from '../gallery/servers.js';
 
+export type EchoKind = `smtp:${'PLAIN' | 'LOGIN' | 'CRAM-MD5'}` | `pop3:${'USER' | 'PLAIN'}` | `imap:${'LOGIN' | 'PLAIN' | 'PLAIN-IR'}`;
+
 export interface PrivateWorld {
   /** Zone text (test/discovery/dns-server.ts format); `{port:NAME}` is scripted server NAME's port. */
   zone: string;
   /** Scripted SMTP servers by name (STARTTLS with the test CA's certificate for localhost, mail.test, 127.0.0.1). */
   smtp?: Record<string, Omit<SmtpFaultOptions, 'tls'>>;
   /**
+   * Servers that echo credentials back in their refusals (test/gallery/echo-servers.ts), by name, implicit TLS
+   * with the scripted servers' certificate:
+   * `smtp:PLAIN`, `smtp:LOGIN`, `smtp:CRAM-MD5`, `pop3:USER`, `pop3:PLAIN`, `imap:LOGIN`, `imap:PLAIN`, `imap:PLAIN-IR`.
+   */
+  echo?: Record<string, EchoKind>;
+  /**
    * The scripted servers present the valid certificate with its notAfter bytes replaced by this text (same
    * length, re-signed by the test CA; test/harness/cert-dates.ts): a certificate whose dates are not dates.
    */
   notAfter?: string;
-  /** CLI arguments; `{dns}` is the resolver `127.0.0.1:PORT`, `{ca}` the test CA file. */
+  /** Files written in the world's directory before the CLI starts (`{port:NAME}`, `{dns}`, `{ca}`, `{dir}` filled in). */
+  files?: Record<string, string>;
+  /** A long-running command (the agent): SIGTERM it once its stdout holds this text. */
+  stopWhen?: string;
+  /** Files of the world's directory read back after the CLI ended (missing: absent from `files`). */
+  readBack?: string[];
+  /** CLI arguments; `{dir}` is the world's directory, `{dns}` is the resolver `127.0.0.1:PORT`, `{ca}` the test CA file. */
   args: string[];
   /** The CLI's whole environment besides PATH (e.g. MAILDOCTOR_PASSWORD). */
   env?: Record<string, string>;
@@ -28,6 +42,8 @@ export interface WorldRun {
   stderr: string;
   /** `name TYPE` of every query the test resolver answered. */
   queries: string[];
+  /** The `readBack` files that exist, by name. */
+  files?: Record<string, string>;
 }
 
 const MAIN = fileURLToPath(new URL('./private-world-main.ts', import.meta.url));

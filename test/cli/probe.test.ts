@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { run } from '../../src/cli/main.js';
 import { useNativeBackend } from '../harness/mocha.js';
+import { assertBuilt, runBuiltCli } from './built-cli.js';
 import { memoryIo } from './io.js';
 
 describe('cli: maildoctor probe', () => {
@@ -29,6 +30,26 @@ describe('cli: maildoctor probe', () => {
     assert.match(io.out(), /C: AUTH PLAIN <redacted>/);
     assert.match(io.out(), /^OK smtp .* STARTTLS, logged in \(PLAIN\)/m);
     assert.ok(!io.out().includes(u.password) && !io.err().includes(u.password));
+  });
+
+  it('the built CLI logs in with the password in MAILDOCTOR_PASSWORD and nothing else said (IMAPS and submission), never printing it', async () => {
+    // Issue 9: `probe` honours MAILDOCTOR_PASSWORD as `check` does, as a user runs it (a child process).
+    assertBuilt();
+    const b = backend();
+    const u = b.users[0]!;
+    for (const [protocol, endpoint, extra] of [
+      ['imaps', b.imaps, []],
+      ['smtp', b.submission, ['--starttls', 'required']],
+    ] as const) {
+      for (const json of [false, true]) {
+        const r = await runBuiltCli(['probe', protocol, hp(endpoint), '--user', u.user, '--ca', caFile, '--servername', b.tlsName, ...extra, ...(json ? ['--json'] : [])], { MAILDOCTOR_PASSWORD: u.password });
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.equal(r.stderr, '');
+        if (json) assert.equal((JSON.parse(r.stdout) as { auth?: { ok: boolean } }).auth?.ok, true);
+        else assert.match(r.stdout, new RegExp(`^OK ${protocol} .* logged in`, 'm'));
+        assert.ok(!r.stdout.includes(u.password), `${protocol}: the password is printed`);
+      }
+    }
   });
 
   it('reads the password from stdin', async () => {

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
-import { ConfigError } from '../../src/agent/config.js';
+import { ConfigError } from '../../src/lib/checker.js';
 import { AllowList, parseAllowPattern } from '../../src/exporter/allow.js';
 import { moduleRuntimes, parseDuration, validateExporterConfig } from '../../src/exporter/config.js';
 import { RecentProbes, Slots } from '../../src/exporter/limits.js';

@@ -4,7 +4,24 @@
  * NO, an untagged [ALERT], a literal, a 334 / + challenge). A probe must scrub all of it.
  */
 import type net from 'node:net';
+import tls from 'node:tls';
 import { faultServer, onLines, type FaultServer } from './servers.js';
+
+/** A key and certificate: the server speaks implicit TLS (993, 995, 465) instead of plaintext. */
+export interface EchoTls {
+  key: string;
+  cert: string;
+}
+
+/** faultServer's listener factory for implicit TLS, or its plaintext default. */
+function listener(pair: EchoTls | undefined): Parameters<typeof faultServer>[1] {
+  if (!pair) return undefined;
+  return (l) => {
+    const server = tls.createServer({ key: pair.key, cert: pair.cert }, l as (s: tls.TLSSocket) => void);
+    server.on('tlsClientError', () => {});
+    return server;
+  };
+}
 
 /** Write back the bytes as they came (onLines decodes latin-1): a real echo repeats bytes, not characters. */
 function send(socket: net.Socket, text: string): void {
@@ -19,7 +36,7 @@ function echo(line: string): string {
 }
 
 /** SMTP advertising one mechanism (PLAIN, LOGIN or CRAM-MD5) and refusing every attempt with an echo. */
-export function echoingSmtp(mechanism: 'PLAIN' | 'LOGIN' | 'CRAM-MD5'): Promise<FaultServer> {
+export function echoingSmtp(mechanism: 'PLAIN' | 'LOGIN' | 'CRAM-MD5', pair?: EchoTls): Promise<FaultServer> {
   return faultServer((socket) => {
     send(socket, '220 echo.gallery.test ESMTP\r\n');
     let step = 0;
@@ -36,11 +53,11 @@ export function echoingSmtp(mechanism: 'PLAIN' | 'LOGIN' | 'CRAM-MD5'): Promise<
       if (mechanism === 'LOGIN' && step === 1) return void send(socket, `334 ${echoed}\r\n`);
       send(socket, `535-5.7.8 ${echo(line)}\r\n535 5.7.8 challenge was ${echoed}\r\n`);
     });
-  });
+  }, listener(pair));
 }
 
 /** POP3 offering USER (PASS echoed in -ERR) or SASL PLAIN (the response echoed). */
-export function echoingPop3(mechanism: 'USER' | 'PLAIN'): Promise<FaultServer> {
+export function echoingPop3(mechanism: 'USER' | 'PLAIN', pair?: EchoTls): Promise<FaultServer> {
   return faultServer((socket) => {
     send(socket, '+OK echo POP3\r\n');
     onLines(socket, (line) => {
@@ -50,11 +67,11 @@ export function echoingPop3(mechanism: 'USER' | 'PLAIN'): Promise<FaultServer> {
       if (verb === 'QUIT') return void socket.end('+OK bye\r\n');
       send(socket, `-ERR [AUTH] ${echo(line)}\r\n`);
     });
-  });
+  }, listener(pair));
 }
 
 /** IMAP offering LOGIN, or AUTHENTICATE PLAIN with or without SASL-IR; every attempt echoed. */
-export function echoingImap(mode: 'LOGIN' | 'PLAIN' | 'PLAIN-IR'): Promise<FaultServer> {
+export function echoingImap(mode: 'LOGIN' | 'PLAIN' | 'PLAIN-IR', pair?: EchoTls): Promise<FaultServer> {
   const caps = mode === 'LOGIN' ? 'IMAP4rev1' : mode === 'PLAIN' ? 'IMAP4rev1 AUTH=PLAIN' : 'IMAP4rev1 AUTH=PLAIN SASL-IR';
   return faultServer((socket) => {
     send(socket, `* OK [CAPABILITY ${caps}] echo IMAP\r\n`);
@@ -79,5 +96,5 @@ export function echoingImap(mode: 'LOGIN' | 'PLAIN' | 'PLAIN-IR'): Promise<Fault
       }
       refuse(tag, line);
     });
-  });
+  }, listener(pair));
 }

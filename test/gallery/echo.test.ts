@@ -9,6 +9,8 @@ import { probeSmtp } from '../../src/probes/smtp.js';
 import { renderProbeResult } from '../../src/cli/render-probe.js';
 import { plainColors } from '../../src/report/render-text.js';
 import type { ProbeOptions, ProbeResult } from '../../src/lib/types.js';
+import type { CheckReport } from '../../src/report/types.js';
+import { cannotRunPrivateWorld, runInPrivateWorld, type EchoKind } from '../cli/private-world.js';
 import { ensureBuilt, runCli } from '../process/run.js';
 import { echoingImap, echoingPop3, echoingSmtp } from './echo-servers.js';
 import type { FaultServer } from './servers.js';
@@ -77,4 +79,86 @@ describe('gallery: servers that echo credentials → no secret in any form, anyw
       }
     });
   }
+});
+
+/**
+ * The same servers behind a whole `maildoctor check` and the agent (issue 9), as a user runs them: the built CLI
+ * in a private network namespace (test/cli/private-world.ts) whose resolver names them (RFC 6186/8314 SRV,
+ * implicit TLS with the test CA's certificate). Every account path of one check meets an echo: the report
+ * (text with its evidence, and --json), the agent's log lines, its log file and its state file hold no form
+ * of the password.
+ */
+describe('gallery: servers that echo credentials → no secret in a full check report or the agent’s logs', function () {
+  this.timeout(120_000);
+  before(function () {
+    const why = cannotRunPrivateWorld();
+    if (why) {
+      process.stderr.write(`      (skipped: ${why})\n`);
+      this.skip();
+    }
+  });
+
+  const ZONE = `
+echo.test                    MX   10 mail.test.
+_submissions._tcp.echo.test  SRV  0 1 {port:sub} mail.test.
+_imaps._tcp.echo.test        SRV  0 1 {port:imap} mail.test.
+_pop3s._tcp.echo.test        SRV  0 1 {port:pop} mail.test.
+mail.test                    A    127.0.0.1
+`;
+  const WORLDS: Array<{ name: string; echo: Record<string, EchoKind> }> = [
+    { name: 'SMTP AUTH PLAIN, IMAP LOGIN, POP3 USER/PASS', echo: { sub: 'smtp:PLAIN', imap: 'imap:LOGIN', pop: 'pop3:USER' } },
+    { name: 'SMTP AUTH LOGIN, IMAP AUTHENTICATE PLAIN with SASL-IR, POP3 AUTH PLAIN', echo: { sub: 'smtp:LOGIN', imap: 'imap:PLAIN-IR', pop: 'pop3:PLAIN' } },
+    { name: 'SMTP AUTH CRAM-MD5, IMAP AUTHENTICATE PLAIN', echo: { sub: 'smtp:CRAM-MD5', imap: 'imap:PLAIN', pop: 'pop3:USER' } },
+  ];
+  const CHECK = ['check', 'alice@echo.test', '--dns', '{dns}', '--ca', '{ca}', '--no-ispdb', '--no-controls', '--user', USER];
+
+  for (const w of WORLDS) {
+    it(`check (${w.name}): the text report with its evidence and the --json report hold no form of the password; the refusals are findings`, async () => {
+      for (const json of [true, false]) {
+        const run = await runInPrivateWorld({ zone: ZONE, echo: w.echo, args: [...CHECK, json ? '--json' : '--verbose'], env: { MAILDOCTOR_PASSWORD: PASSWORD } });
+        assert.equal(run.code, 1, `exit ${run.code}\n${run.stderr}`);
+        assert.equal(run.stderr, '');
+        assertNoSecret(run.stdout, `check${json ? ' --json' : ' --verbose'} stdout`);
+        if (json) {
+          const r = JSON.parse(run.stdout) as CheckReport;
+          const logins = r.probes.filter((p) => p.withAuth && p.result.error?.code === 'AUTH_FAILED');
+          assert.equal(logins.length, 3, r.probes.map((p) => `${p.id} ${p.result.error?.code}`).join('\n'));
+          assert.ok(r.findings.some((f) => f.code === 'AUTH_FAILED'), r.findings.map((f) => f.code).join(', '));
+          assert.match(run.stdout, /you sent .*(\[redacted\]|<redacted>)/, 'the echoes are kept as evidence, scrubbed');
+        } else {
+          assert.match(run.stdout, /\[AUTH_FAILED\]/);
+          assert.match(run.stdout, /evidence:/, '--verbose shows the servers’ replies');
+        }
+      }
+    });
+  }
+
+  it('agent (SMTP AUTH PLAIN, IMAP LOGIN, POP3 USER/PASS): its log lines (text and JSON), log file and state file hold no form of the password', async () => {
+    for (const json of [false, true]) {
+      const config = {
+        accounts: [{ address: 'alice@echo.test', user: USER, passwordEnv: 'ALICE_PW', dns: ['{dns}'], ca: '{ca}', ispdb: false, controls: [], probeNetworkSmtp: false }],
+        stateDir: '{dir}/state',
+        networkEvents: false,
+        metrics: { listen: false },
+        notifiers: { log: { console: true, json, file: '{dir}/agent.log', level: 'debug' }, desktop: false },
+      };
+      const run = await runInPrivateWorld({
+        zone: ZONE,
+        echo: WORLDS[0]!.echo,
+        files: { 'agent.json': JSON.stringify(config) },
+        args: ['agent', '--config', '{dir}/agent.json'],
+        env: { ALICE_PW: PASSWORD },
+        stopWhen: 'checked alice@echo.test',
+        readBack: ['agent.log', 'state/state.json'],
+      });
+      assert.equal(run.code, 0, `exit ${run.code} (SIGTERM stops the agent cleanly)\n${run.stderr}\n${run.stdout}`);
+      assert.match(run.stdout, /checked alice@echo\.test: sending \w+, receiving fails/);
+      assertNoSecret(run.stdout, `agent console${json ? ' (JSON)' : ''}`);
+      assertNoSecret(run.stderr, 'agent stderr');
+      assert.ok(run.files?.['agent.log'], 'the log file was written');
+      assertNoSecret(run.files['agent.log'], 'agent log file');
+      assert.ok(run.files['state/state.json'], 'the state file was written');
+      assertNoSecret(run.files['state/state.json'], 'agent state file');
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { UsageError } from '../../src/lib/errors.js';
 import { assertSendableToken, chooseOAuthMechanism, decodeOAuthChallenge, oauthDummyResponse, oauthInitialResponse } from '../../src/lib/oauth.js';
-import { assertSendableCredentials } from '../../src/lib/probe.js';
+import { assertSendableCredentials } from '../../src/lib/probe-input.js';
 import { Redactor } from '../../src/lib/redact.js';
 
 describe('lib/oauth: SASL OAUTHBEARER (RFC 7628) and XOAUTH2', () => {

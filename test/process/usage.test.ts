@@ -34,6 +34,9 @@ describe('process tier: bad input is a usage error before any network work', fun
     ['an empty --timeout', ['check', 'jane@example.test', '--timeout', ''], /--timeout takes a whole number/],
     ['discover --timeout 0', ['discover', 'jane@example.test', '--timeout', '0'], /--timeout takes a whole number/],
     ['network --timeout x', ['network', '--timeout', 'x'], /--timeout takes a whole number/],
+    ['an empty discover --timeout', ['discover', 'jane@example.test', '--timeout', ''], /--timeout takes a whole number/],
+    ['network --timeout beyond what a timer holds', ['network', '--timeout', '99999999999'], /--timeout takes a whole number from 1 to 2147483647/],
+    ['network --timeout -5', ['network', '--timeout=-5'], /--timeout takes a whole number/],
     ['--control x:abc', ['check', 'jane@example.test', '--control', 'x:abc'], /--control: "x:abc" is not HOST\[:PORT\]/],
     ['--control with port 99999', ['check', 'jane@example.test', '--control', 'smtp.example.test:99999'], /--control: .* not a port number/],
     ['--dns x:abc', ['check', 'jane@example.test', '--dns', 'x:abc'], /DNS server: "x:abc" is not HOST\[:PORT\]/],
@@ -46,6 +49,7 @@ describe('process tier: bad input is a usage error before any network work', fun
     ['--autoconfig onto a directory', ['check', 'jane@example.test', '--autoconfig', '<dir>'], /is a directory, not a file/],
     ['--password-stdin without --user', ['check', 'jane@example.test', '--password-stdin'], /a password needs --user/],
     ['an unknown option', ['network', '--frobnicate'], /unknown option '--frobnicate'/],
+    ['variadic --relay-test before the protocol and server', ['probe', '--relay-test', 'a@x.example', 'b@y.example', 'smtp', '127.0.0.1:25'], /--relay-test takes exactly two addresses: FROM TO/],
   ];
   for (const [name, args, message] of cases) {
     it(`${name} → exit 2, one line, nothing asked of DNS`, async () => {

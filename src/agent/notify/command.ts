@@ -3,8 +3,9 @@
  * fields in MAILDOCTOR_ALERT_* environment variables. The alert text is only ever data (stdin, environment
  * values), never part of a command line, so no quoting of it can go wrong.
  */
+import type { Alert } from '../alert.js';
 import type { CommandConfig } from '../config.js';
-import { settingKey, type Alert } from '../summary.js';
+import { settingKey } from '../summary.js';
 import { runProgram, type SpawnFn } from './spawn.js';
 import { BoundedQueue, type Notifier, type NotifierContext } from './types.js';
 

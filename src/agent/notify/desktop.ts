@@ -4,7 +4,7 @@
  * off without a word above debug level. The text goes in argv (notify-send) or as `on run argv` arguments
  * (AppleScript), never spliced into a script or a shell line.
  */
-import type { Alert } from '../summary.js';
+import type { Alert } from '../alert.js';
 import { runProgram, type SpawnFn } from './spawn.js';
 import { BoundedQueue, type Notifier, type NotifierContext } from './types.js';
 

@@ -1,5 +1,5 @@
 import type { AgentConfig } from '../config.js';
-import type { Alert } from '../summary.js';
+import type { Alert } from '../alert.js';
 import { commandNotifier } from './command.js';
 import { desktopNotifier } from './desktop.js';
 import type { SpawnFn } from './spawn.js';

@@ -1,6 +1,6 @@
+import type { Alert } from '../alert.js';
 import type { Logger } from '../log.js';
 import type { Redactor } from '../redact.js';
-import type { Alert } from '../summary.js';
 
 /** Delivery outcomes counted in `maildoctor_notifications_total`. */
 export type DeliveryOutcome = 'sent' | 'failed' | 'dropped' | 'skipped';

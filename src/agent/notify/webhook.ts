@@ -6,7 +6,7 @@
 import pRetry, { AbortError } from 'p-retry';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { WebhookConfig } from '../config.js';
-import type { Alert } from '../summary.js';
+import type { Alert } from '../alert.js';
 import { BoundedQueue, type Notifier, type NotifierContext } from './types.js';
 
 export const WEBHOOK_USER_AGENT = 'maildoctor-agent';
