@@ -10,7 +10,7 @@ import path from 'node:path';
 import { parseAddress } from '../discovery/address.js';
 import { Checker, ConfigError, fieldPath, kind } from '../lib/checker.js';
 import { UsageError } from '../lib/errors.js';
-import { parseListen } from '../lookup/host-port.js';
+import { parseListen } from '../lib/listen.js';
 import { defaultStateDir } from './paths.js';
 
 /** Fingerprint poll: reads /proc and getifaddrs only, so every 2 s costs next to nothing. */

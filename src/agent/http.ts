@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { UsageError } from '../lib/errors.js';
-import { parseListen } from '../lookup/host-port.js';
+import { parseListen } from '../lib/listen.js';
 
 /** A scrape or health request that takes longer is cut (a stuck client must not pile up sockets). */
 const REQUEST_TIMEOUT_MS = 10_000;

@@ -5,7 +5,7 @@ export { validateAgentConfig, loadAgentConfig, DEFAULT_POLL_MS, DEFAULT_DEBOUNCE
 export type { AccountConfig, AgentConfig, CommandConfig, LogConfig, LogLevel, WebhookConfig, ValidateOptions } from './config.js';
 export { checkSecrets, readAccountSecret, SecretUnavailableError } from './secrets.js';
 export { ConfigError, type ConfigIssue } from '../lib/checker.js';
-export { parseListen } from '../lookup/host-port.js';
+export { parseListen } from '../lib/listen.js';
 export { systemClock, ManualClock, type Clock, type TimerHandle } from './clock.js';
 export { defaultStateDir, defaultConfigFile } from './paths.js';
 export { NetworkWatcher, TRIGGER_COALESCE_MS, type FingerprintSource } from './watcher.js';

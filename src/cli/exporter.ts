@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { createAgentLogger } from '../agent/log.js';
 import { Redactor } from '../agent/redact.js';
-import { parseListen } from '../lookup/host-port.js';
+import { parseListen } from '../lib/listen.js';
 import { UsageError } from '../lib/errors.js';
 import { EXIT } from '../lib/exit-codes.js';
 import { parseAllowPattern } from '../exporter/allow.js';
