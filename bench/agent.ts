@@ -27,7 +27,7 @@ import { startAgent, type AgentDeps } from '../src/agent/agent.js';
 import { ManualClock } from '../src/agent/clock.js';
 import { DEFAULT_DEBOUNCE_MS, DEFAULT_POLL_MS } from '../src/agent/config.js';
 import { callbackNotifier } from '../src/agent/notify/index.js';
-import { makeReport, FakeCheck, FakeNetwork } from '../test/agent/fakes.js';
+import { makeReport, FakeCheck, FakeNetwork } from '../test/helpers/agent/fakes.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const IDLE_SECONDS = 60;
@@ -212,7 +212,7 @@ interface IdleResult {
 
 function cliCommand(): { command: string[]; label: string } {
   if (existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js'))) return { command: [process.execPath, join(REPO_ROOT, 'bin', 'maildoctor.js')], label: 'compiled (dist/)' };
-  return { command: [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test', 'lab', 'cli.ts')], label: 'sources through tsx (no dist/; `npm run build` for the shipped figure)' };
+  return { command: [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test', 'helpers', 'lab', 'cli.ts')], label: 'sources through tsx (no dist/; `npm run build` for the shipped figure)' };
 }
 
 function canIsolate(): boolean {

@@ -1,6 +1,6 @@
 /**
  * How long a whole `maildoctor check` takes, as a user runs it (a new process, start-up included), in the lab
- * (test/lab/lab.ts: Postfix and Dovecot, 7 mail ports on one address), beside nmap surveying the same ports
+ * (test/helpers/lab/lab.ts: Postfix and Dovecot, 7 mail ports on one address), beside nmap surveying the same ports
  * with its capability and certificate scripts, in the same run and the same network state (issue 13):
  *
  *     npm run build && npx tsx bench/check.ts      (or through bench/run.ts: `npm run bench -- check`)
@@ -8,7 +8,7 @@
  * Situations, each built in the lab's namespaces:
  * - all-good: every port of the provider answers (submission on), the check logs in;
  * - port 25 dropped: the ISP's router silently drops customers' port 25 (Lab.setFirewall('drop'));
- * - web-only: guest Wi-Fi forwarding only TCP 80/443 (test/lab/networks.ts), every mail port dropped;
+ * - web-only: guest Wi-Fi forwarding only TCP 80/443 (test/helpers/lab/networks.ts), every mail port dropped;
  * - PMTU black hole: a narrow link with ICMP "fragmentation needed" dropped: TLS handshakes stall.
  *
  * nmap: `nmap -Pn -p 25,110,143,465,587,993,995 --script smtp-commands,imap-capabilities,pop3-capabilities,ssl-cert`
@@ -27,8 +27,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CheckReport } from '../src/report/types.js';
-import { cleanupStaleLabs, Lab, LAB, REPO_ROOT, type ExecResult } from '../test/lab/lab.js';
-import { setNetwork } from '../test/lab/networks.js';
+import { cleanupStaleLabs, Lab, LAB, REPO_ROOT, type ExecResult } from '../test/helpers/lab/lab.js';
+import { setNetwork } from '../test/helpers/lab/networks.js';
 
 /** Timed runs per measurement (after one untimed warm-up run of the check). */
 const RUNS = Number(process.env.BENCH_CHECK_RUNS ?? 3);
@@ -86,7 +86,7 @@ function cliCommand(): { command: string[]; label: string } {
   if (existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js'))) {
     return { command: [process.execPath, join(REPO_ROOT, 'bin', 'maildoctor.js')], label: 'compiled: node bin/maildoctor.js (dist/)' };
   }
-  return { command: [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test', 'lab', 'cli.ts')], label: 'sources: node --import tsx (no dist/; run `npm run build` for the real figure)' };
+  return { command: [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test', 'helpers', 'lab', 'cli.ts')], label: 'sources: node --import tsx (no dist/; run `npm run build` for the real figure)' };
 }
 
 /** One named nftables counter per provider port, counting connections (SYN without ACK) from the user. */

@@ -9,7 +9,7 @@
 import dgram from 'node:dgram';
 import { pathToFileURL } from 'node:url';
 import { discover } from '../src/discovery/index.js';
-import { startWorld } from '../test/discovery/world.js';
+import { startWorld } from '../test/helpers/discovery/world.js';
 
 const RUNS = 50;
 const WARMUP = 5;

@@ -11,7 +11,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { pathToFileURL } from 'node:url';
 import { probeImaps, probeSmtp } from '../src/index.js';
-import { startNativeBackend, type Endpoint, type MailBackend } from '../test/harness/backend.js';
+import { startNativeBackend, type Endpoint, type MailBackend } from '../test/helpers/harness/backend.js';
 
 const LATENCY_RUNS = 30;
 const RATE_PROBES = 1000;

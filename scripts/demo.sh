@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The seed story, live, on this machine (as root, after `npm ci`):
-#   - builds the lab (test/lab/lab.ts): network namespaces for the user's machine on an ISP's network, the
+#   - builds the lab (test/helpers/lab/lab.ts): network namespaces for the user's machine on an ISP's network, the
 #     ISP's router (resolver and relay smtp.isp.test), the mailbox provider disney.test (Postfix on port 25
 #     only, relaying only for its own network; Dovecot IMAP/POP3 with TLS) and a control endpoint;
 #   - runs the built `maildoctor check pippo@disney.test --ca LAB-CA` on the user's machine: the default
@@ -8,9 +8,9 @@
 #     every name outside the lab, as a closed network's does), so it prints the hybrid-account report;
 #   - tears the lab down (also on ^C or an error).
 # Only RFC 5737 addresses inside namespaces it creates: nothing leaves the machine.
-# Options are passed to test/lab/demo.ts: --json, --submission (provider offers 587/465 with a password),
+# Options are passed to test/helpers/lab/demo.ts: --json, --submission (provider offers 587/465 with a password),
 # --block25 (the ISP drops port 25), --reject25 (it resets it), --no-controls (no control endpoint), and
-# --network web-only|intercept25|inspect25|mtu-blackhole|ipv6-broken (what the network does to mail, test/lab/networks.ts),
+# --network web-only|intercept25|inspect25|mtu-blackhole|ipv6-broken (what the network does to mail, test/helpers/lab/networks.ts),
 # e.g. `bash scripts/demo.sh --submission --network intercept25`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +25,7 @@ done
 [ -d node_modules/tsx ] && [ -f dist/cli/main.js ] || { echo "demo.sh: run 'npm ci' first" >&2; exit 2; }
 
 # demo.ts removes its lab itself; this catches a demo that was killed before it could.
-cleanup() { npx --no-install tsx test/lab/cleanup.ts || true; }
+cleanup() { npx --no-install tsx test/helpers/lab/cleanup.ts || true; }
 trap cleanup EXIT
 
-npx --no-install tsx test/lab/demo.ts "$@"
+npx --no-install tsx test/helpers/lab/demo.ts "$@"

@@ -1,5 +1,5 @@
 /**
- * Proves the real-server harness (test/harness/): real Postfix + Dovecot answer on every port with the
+ * Proves the real-server harness (test/helpers/harness/): real Postfix + Dovecot answer on every port with the
  * policies the probes will meet, TLS verifies against the per-run CA, and stop() leaves nothing behind.
  * Raw node:net/node:tls on purpose: these checks must not depend on the code under test.
  */
@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import { startNativeBackend, type Endpoint, type MailBackend } from './harness/backend.js';
-import { testCertificates, type CertificateKind } from './harness/certs.js';
+import { startNativeBackend, type Endpoint, type MailBackend } from './helpers/harness/backend.js';
+import { testCertificates, type CertificateKind } from './helpers/certs.js';
 
 /** Per-reply deadline: every server here is local and answers in milliseconds. */
 const REPLY_TIMEOUT_MS = 5_000;

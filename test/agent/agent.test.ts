@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { RunAbortedError } from '../../src/agent/agent.js';
 import { ConfigError } from '../../src/lib/checker.js';
 import { parseState } from '../../src/agent/state.js';
-import { makeReport, FakeCheck } from './fakes.js';
-import { ALICE, BOB, PASSWORD, baseConfig, cleanupAgents, metricValue, startTestAgent, tempDir } from './helpers.js';
+import { makeReport, FakeCheck } from '../helpers/agent/fakes.js';
+import { ALICE, BOB, PASSWORD, baseConfig, cleanupAgents, metricValue, startTestAgent, tempDir } from '../helpers/agent/agent.js';
 
 const POLL = 2_000;
 const DEBOUNCE = 1_500;

@@ -9,8 +9,8 @@ import { memoryLogger } from '../../src/agent/log.js';
 import { parseState } from '../../src/agent/state.js';
 import { agentCommand, type SignalSource } from '../../src/cli/agent.js';
 import type { Io } from '../../src/cli/io.js';
-import { FakeCheck, FakeNetwork } from './fakes.js';
-import { ALICE, BOB, cleanupAgents, tempDir } from './helpers.js';
+import { FakeCheck, FakeNetwork } from '../helpers/agent/fakes.js';
+import { ALICE, BOB, cleanupAgents, tempDir } from '../helpers/agent/agent.js';
 
 /**
  * main.ts imports its commands on demand (`await import('./agent.js')`). Under mocha the test files may be loaded

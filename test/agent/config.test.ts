@@ -5,7 +5,7 @@ import { DEFAULT_DEBOUNCE_MS, DEFAULT_METRICS_LISTEN, DEFAULT_POLL_MS, DEFAULT_R
 import { checkSecrets, readAccountSecret } from '../../src/agent/secrets.js';
 import { ConfigError } from '../../src/lib/checker.js';
 import { UsageError } from '../../src/lib/errors.js';
-import { cleanupAgents, tempDir } from './helpers.js';
+import { cleanupAgents, tempDir } from '../helpers/agent/agent.js';
 
 const opts = { baseDir: '/etc/maildoctor', home: '/home/u', defaultStateDir: '/home/u/.local/state/maildoctor' };
 

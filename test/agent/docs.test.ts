@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentMetrics } from '../../src/agent/metrics.js';
 import { validateAgentConfig } from '../../src/agent/config.js';
-import { cleanupAgents, tempDir } from './helpers.js';
+import { cleanupAgents, tempDir } from '../helpers/agent/agent.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 

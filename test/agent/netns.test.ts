@@ -1,5 +1,5 @@
 /**
- * `maildoctor agent` end to end in the lab (test/lab/lab.ts): network namespaces with real Postfix, Dovecot and a
+ * `maildoctor agent` end to end in the lab (test/helpers/lab/lab.ts): network namespaces with real Postfix, Dovecot and a
  * test resolver. The agent runs as a child process inside the user's namespace, on ISP A. The machine moves to
  * ISP B (new address, default route and resolver; ISP B blocks its customers' outgoing 25/465/587 and runs its
  * own relay) while the agent keeps running; within seconds a webhook receiver (on the user namespace's
@@ -19,10 +19,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseState } from '../../src/agent/state.js';
 import type { Alert } from '../../src/agent/alert.js';
-import { testCertificates } from '../harness/certs.js';
-import { startPostfix, type PostfixInstance } from '../harness/postfix.js';
-import { cleanupStaleLabs, Lab, LAB, labEnv, REPO_ROOT } from '../lab/lab.js';
-import { eventually, Lines } from '../lab/wait.js';
+import { testCertificates } from '../helpers/certs.js';
+import { startPostfix, type PostfixInstance } from '../helpers/harness/postfix.js';
+import { cleanupStaleLabs, Lab, LAB, labEnv, REPO_ROOT } from '../helpers/lab/lab.js';
+import { eventually, Lines } from '../helpers/lab/wait.js';
 
 /** ISP B: a second customer segment behind the lab's router (the lab keeps 192.0.2.128/25 free for it). */
 const ISPB = {
@@ -146,7 +146,7 @@ describe('agent in the lab: the machine moves from ISP A to ISP B', function () 
     await lab.setFirewall('reject', { ports: [25, 465, 587], from: ISPB.customers });
 
     // The webhook receiver, on the user namespace's loopback (reachable by the agent, not by the host).
-    const receiver = lab.spawn('user', [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test/agent/fixtures/webhook-receiver.ts')]);
+    const receiver = lab.spawn('user', [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test/helpers/agent/webhook-receiver.ts')]);
     hooks = new Lines(receiver);
     const ready = await hooks.wait('the webhook receiver', (l) => l.startsWith('ready '), 20_000);
     const hookPort = Number(ready.split(' ')[1]);
@@ -170,7 +170,7 @@ describe('agent in the lab: the machine moves from ISP A to ISP B', function () 
         2,
       ),
     );
-    agent = lab.spawn('user', [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test/lab/cli.ts'), 'agent', '--config', configFile], {
+    agent = lab.spawn('user', [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test/helpers/lab/cli.ts'), 'agent', '--config', configFile], {
       env: labEnv({ [PASSWORD_ENV]: lab.password }),
     });
     agentOut = new Lines(agent);

@@ -16,8 +16,8 @@ import { Redactor } from '../../src/agent/redact.js';
 import { buildAlert, type Alert } from '../../src/agent/alert.js';
 import { summarize } from '../../src/agent/summary.js';
 import type { WebhookConfig } from '../../src/agent/config.js';
-import { makeReport } from './fakes.js';
-import { ALICE, baseConfig, cleanupAgents, metricValue, PASSWORD, startTestAgent, tempDir } from './helpers.js';
+import { makeReport } from '../helpers/agent/fakes.js';
+import { ALICE, baseConfig, cleanupAgents, metricValue, PASSWORD, startTestAgent, tempDir } from '../helpers/agent/agent.js';
 
 function alert(n = 1, summaryText?: string): Alert {
   const prev = summarize(makeReport(), { fingerprint: 'net-A', reason: 'start', checkedAt: new Date().toISOString() });

@@ -10,7 +10,7 @@ import { diffSummaries } from '../../src/agent/alert.js';
 import { summarize, workingSettings } from '../../src/agent/summary.js';
 import { NetworkWatcher, TRIGGER_COALESCE_MS } from '../../src/agent/watcher.js';
 import type { SpawnFn } from '../../src/agent/notify/index.js';
-import { makeReport } from './fakes.js';
+import { makeReport } from '../helpers/agent/fakes.js';
 
 function watcher(clock: ManualClock, source: () => string, debounceMs = 1_500) {
   const changes: Array<[string, string]> = [];

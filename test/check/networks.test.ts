@@ -1,12 +1,11 @@
 /**
- * Issue 10, end to end: what the network does to mail, built in the lab (test/lab/networks.ts) and diagnosed by
+ * Issue 10, end to end: what the network does to mail, built in the lab (test/helpers/lab/networks.ts) and diagnosed by
  * the BUILT CLI (`node bin/maildoctor.js`, run `npm run build` first) as a child process in the user's
  * namespace. For each situation: the findings and the recommendation, no false statement, a text snapshot, and
  * then the recommended settings tried from the same namespace with `maildoctor probe` (they must work), with the
  * report's own fix applied first where the fix is on the user's machine (the MTU). Needs root; skipped otherwise.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_RELAY_RECIPIENT } from '../../src/check/defaults.js';
 import type { ProbeResult } from '../../src/lib/types.js';
@@ -14,13 +13,13 @@ import { translator } from '../../src/i18n/index.js';
 import { buildReport } from '../../src/report/index.js';
 import { plainColors, renderReport } from '../../src/report/render-text.js';
 import type { CheckReport, Setting } from '../../src/report/types.js';
-import { cleanupStaleLabs, Lab, LAB, REPO_ROOT } from '../lab/lab.js';
-import { LAB6, lowerUserMtu, TUNNEL_MTU } from '../lab/networks.js';
-import { factsOf } from '../lab/report-files.js';
-import { applyState, runScenarioCheck, SCENARIOS, type Scenario } from '../lab/scenarios.js';
-import { EXPECTED } from './expected.js';
-import { canRunLab, findingKeys, parseReport, settingOf } from './lab-run.js';
-import { matchSnapshot, normaliseReportText } from './snapshot.js';
+import { LAB, REPO_ROOT, type Lab } from '../helpers/lab/lab.js';
+import { LAB6, lowerUserMtu, TUNNEL_MTU } from '../helpers/lab/networks.js';
+import { factsOf } from '../helpers/report/fixtures.js';
+import { applyState, runScenarioCheck, SCENARIOS, type Scenario } from '../helpers/lab/scenarios.js';
+import { EXPECTED } from '../helpers/check/expected.js';
+import { findingKeys, parseReport, settingOf, useLab } from '../helpers/check/lab-run.js';
+import { matchSnapshot, normaliseReportText } from '../helpers/check/snapshot.js';
 
 const BUILT_CLI = join(REPO_ROOT, 'bin', 'maildoctor.js');
 const BUILT = [process.execPath, BUILT_CLI];
@@ -104,19 +103,9 @@ describe('issue 10: what the network does to mail, diagnosed by the built CLI in
   this.timeout(90_000);
   let lab: Lab;
 
-  before(async function () {
-    const why = canRunLab() ?? (existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js')) ? undefined : 'the CLI is not built (npm run build)');
-    if (why) {
-      process.stderr.write(`      (skipped: ${why})\n`);
-      this.skip();
-    }
-    await cleanupStaleLabs();
-    lab = await Lab.start();
-  });
-
-  after(async () => {
-    await lab?.stop();
-  });
+  useLab((l) => {
+    lab = l;
+  }, { needsBuild: true });
 
   /** `maildoctor probe` of a recommended setting, from the user's namespace, with the built CLI. */
   const trySetting = async (s: Setting): Promise<ProbeResult> => {
@@ -144,7 +133,7 @@ describe('issue 10: what the network does to mail, diagnosed by the built CLI in
   const scenarioTest = (s: Scenario): void => {
     it(`${s.title}`, async () => {
       const expected = EXPECTED[s.id];
-      assert.ok(expected, `no expectations for ${s.id} in test/check/expected.ts`);
+      assert.ok(expected, `no expectations for ${s.id} in test/helpers/check/expected.ts`);
       await applyState(lab, s.state);
       const run = await runScenarioCheck(lab, s, BUILT);
       assert.ok(!run.stdout.includes(lab.password) && !run.stderr.includes(lab.password), 'the password appears in the output');

@@ -1,5 +1,5 @@
 /**
- * `maildoctor check` end to end, in the lab (test/lab/lab.ts): network namespaces, a router with nftables,
+ * `maildoctor check` end to end, in the lab (test/helpers/lab/lab.ts): network namespaces, a router with nftables,
  * real Postfix and Dovecot, a test resolver and a control endpoint. Each scenario brings the lab to its state
  * (restarting only what changes), runs the CLI inside the user's namespace as a new process, and checks the
  * JSON report, the exit code, a snapshot of the text report, that no password leaked and that no message was
@@ -15,14 +15,14 @@ import { translator } from '../../src/i18n/index.js';
 import { buildReport } from '../../src/report/index.js';
 import { plainColors, renderReport } from '../../src/report/render-text.js';
 import type { CheckReport } from '../../src/report/types.js';
-import { cleanupStaleLabs, Lab, LAB, REPO_ROOT, type ExecResult } from '../lab/lab.js';
-import { factsOf } from '../lab/report-files.js';
-import { leaksOf } from '../harness/leaks.js';
-import { applyState, issuedTokens, runScenarioCheck, SCENARIOS, wrongOAuthToken, wrongPassword, type Scenario } from '../lab/scenarios.js';
-import { EXPECTED } from './expected.js';
-import { canRunLab, findingKeys, parseReport, settingOf } from './lab-run.js';
-import { readAsThunderbird } from '../report/thunderbird-rules.js';
-import { matchSnapshot, normaliseReportText } from './snapshot.js';
+import { LAB, REPO_ROOT, type ExecResult, type Lab } from '../helpers/lab/lab.js';
+import { factsOf } from '../helpers/report/fixtures.js';
+import { leaksOf } from '../helpers/harness/leaks.js';
+import { applyState, issuedTokens, runScenarioCheck, SCENARIOS, wrongOAuthToken, wrongPassword, type Scenario } from '../helpers/lab/scenarios.js';
+import { EXPECTED } from '../helpers/check/expected.js';
+import { findingKeys, parseReport, settingOf, useLab } from '../helpers/check/lab-run.js';
+import { readAsThunderbird } from '../helpers/report/thunderbird-rules.js';
+import { matchSnapshot, normaliseReportText } from '../helpers/check/snapshot.js';
 
 /** Mailbox domains on the provider's MX with SPF policies for test (i): the hybrid server is 198.51.100.1. */
 const SPF_ZONE = `
@@ -151,24 +151,14 @@ describe('maildoctor check in the lab (namespaces, Postfix, Dovecot, nftables)',
     assert.deepEqual(await lab.queuedMessages(), { isp: 0, provider: 0 }, `${what}: a message was left in a Postfix queue`);
   };
 
-  before(async function () {
-    const why = canRunLab();
-    if (why) {
-      process.stderr.write(`      (skipped: ${why})\n`);
-      this.skip();
-    }
-    await cleanupStaleLabs();
-    lab = await Lab.start();
-  });
-
-  after(async () => {
-    await lab?.stop();
+  useLab((l) => {
+    lab = l;
   });
 
   const scenarioTest = (s: Scenario): void => {
     it(s.title, async () => {
       const expected = EXPECTED[s.id];
-      assert.ok(expected, `no expectations for ${s.id} in test/check/expected.ts`);
+      assert.ok(expected, `no expectations for ${s.id} in test/helpers/check/expected.ts`);
       await applyState(lab, s.state);
       const run = await runScenarioCheck(lab, s);
       assertNoSecret(run, s.id);

@@ -1,13 +1,13 @@
 /**
  * Every SMTP AUTH outcome is a finding, from the built CLI (`maildoctor check`) as a user runs it, against
  * scripted submission servers that give the replies no real server gives on demand (454 from a failing auth
- * backend, 534, 538), in a private network namespace (test/cli/private-world.ts). The password is given
+ * backend, 534, 538), in a private network namespace (test/helpers/cli/private-world.ts). The password is given
  * (MAILDOCTOR_PASSWORD), so no advice may ask for one.
  */
 import { translator } from '../../src/i18n/index.js';
 import assert from 'node:assert/strict';
 import type { CheckReport } from '../../src/report/types.js';
-import { cannotRunPrivateWorld, runInPrivateWorld, type WorldRun } from './private-world.js';
+import { cannotRunPrivateWorld, runInPrivateWorld, type WorldRun } from '../helpers/cli/private-world.js';
 
 const PASSWORD = 'sekrit-Pa55word';
 /** auth.test: MX mail.test (nothing on 25) and submission on the scripted server's port (RFC 6186 SRV), on loopback. */

@@ -1,13 +1,13 @@
 /**
  * A certificate whose validity dates cannot be read (issue 9), from the built CLI (`maildoctor check`) as a
- * user runs it: a scripted submission server in a private network namespace (test/cli/private-world.ts)
+ * user runs it: a scripted submission server in a private network namespace (test/helpers/cli/private-world.ts)
  * presents the test CA's certificate with a notAfter that is not a date, and bytes a terminal would obey. The
  * probe ends with TLS_CERT_DATES_INVALID in "tls" (it used to be PROTOCOL_ERROR in "internal"), and the report
  * has a certificate finding quoting the dates as written: escaped in the text report, exact in --json.
  */
 import assert from 'node:assert/strict';
 import type { CheckReport } from '../../src/report/types.js';
-import { cannotRunPrivateWorld, runInPrivateWorld, type WorldRun } from './private-world.js';
+import { cannotRunPrivateWorld, runInPrivateWorld, type WorldRun } from '../helpers/cli/private-world.js';
 
 /** Month 13, then ESC [2J (clear the screen) and BEL: 13 bytes, a UTCTime's length. */
 const NOT_AFTER = '2613320\x1b[2J\x07Z';

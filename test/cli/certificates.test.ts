@@ -8,11 +8,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ProbeResult } from '../../src/lib/types.js';
-import { EXPIRES_SOON_DAYS, testCertificates, type CertificateKind } from '../harness/certs.js';
-import { startDovecot, type DovecotInstance } from '../harness/dovecot.js';
-import { BACKEND_START_TIMEOUT_MS, BACKEND_STOP_TIMEOUT_MS } from '../harness/mocha.js';
-import { startPostfix, type PostfixInstance } from '../harness/postfix.js';
-import { assertBuilt, runBuiltCli } from './built-cli.js';
+import { EXPIRES_SOON_DAYS, testCertificates, type CertificateKind } from '../helpers/certs.js';
+import { startDovecot, type DovecotInstance } from '../helpers/harness/dovecot.js';
+import { BACKEND_START_TIMEOUT_MS, BACKEND_STOP_TIMEOUT_MS } from '../helpers/harness/mocha.js';
+import { startPostfix, type PostfixInstance } from '../helpers/harness/postfix.js';
+import { assertBuilt, runBuiltCli } from '../helpers/cli/built-cli.js';
 
 const LISTEN = { listenAddress: '127.0.0.3', extraListenAddresses: ['127.0.0.1'] };
 

@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, EXIT_MEANINGS, SIGNAL_EXIT } from '../../src/lib/exit-codes.js';
-import { assertBuilt, runBuiltCli } from './built-cli.js';
+import { assertBuilt, runBuiltCli } from '../helpers/cli/built-cli.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CODES = Object.values(EXIT);

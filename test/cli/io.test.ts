@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { colors, parseHostPort } from '../../src/cli/io.js';
-import { memoryIo } from './io.js';
+import { memoryIo } from '../helpers/cli/io.js';
 
 describe('cli/io', () => {
   const tty = (env: NodeJS.ProcessEnv): ReturnType<typeof memoryIo> => {

@@ -1,7 +1,7 @@
 /**
  * OAuth2 logins as a user runs them: the built CLI (`maildoctor probe`) as a child process against a real
  * Dovecot (IMAP, POP3) and Postfix (587 STARTTLS, 465) whose SASL goes through Dovecot's oauth2 passdb, which
- * asks the test's introspection endpoint (test/harness/oauth.ts). Every protocol with a good and a wrong token,
+ * asks the test's introspection endpoint (test/helpers/harness/oauth.ts). Every protocol with a good and a wrong token,
  * for OAUTHBEARER (RFC 7628) and for XOAUTH2 (a Dovecot offering only that); the token must appear nowhere in
  * stdout or stderr, in any encoding.
  */
@@ -11,10 +11,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ProbeResult } from '../../src/lib/types.js';
-import type { Endpoint, MailBackend } from '../harness/backend.js';
-import { leaksOf } from '../harness/leaks.js';
-import { useNativeBackend } from '../harness/mocha.js';
-import { assertBuilt, runBuiltCli } from './built-cli.js';
+import type { Endpoint, MailBackend } from '../helpers/harness/backend.js';
+import { leaksOf } from '../helpers/harness/leaks.js';
+import { useNativeBackend } from '../helpers/harness/mocha.js';
+import { assertBuilt, runBuiltCli } from '../helpers/cli/built-cli.js';
 
 const PROTOCOLS: Array<{ protocol: string; endpoint: (b: MailBackend) => Endpoint; extra: string[] }> = [
   { protocol: 'smtp', endpoint: (b) => b.submission, extra: ['--starttls', 'required'] },

@@ -3,9 +3,9 @@ import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { run } from '../../src/cli/main.js';
-import { useNativeBackend } from '../harness/mocha.js';
-import { assertBuilt, runBuiltCli } from './built-cli.js';
-import { memoryIo } from './io.js';
+import { useNativeBackend } from '../helpers/harness/mocha.js';
+import { assertBuilt, runBuiltCli } from '../helpers/cli/built-cli.js';
+import { memoryIo } from '../helpers/cli/io.js';
 
 describe('cli: maildoctor probe', () => {
   const backend = useNativeBackend();

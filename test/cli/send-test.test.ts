@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { sendTestMessage } from '../../src/check/send-test.js';
 import { probeSmtp } from '../../src/probes/smtp.js';
 import type { CheckReport } from '../../src/report/types.js';
-import { useNativeBackend } from '../harness/mocha.js';
+import { useNativeBackend } from '../helpers/harness/mocha.js';
 
 /** --send-test: the one code path that sends a real message, and only through the recommended server. */
 describe('send-test (the only real message maildoctor ever sends)', () => {

@@ -3,11 +3,11 @@
  * and Postfix running as containers through testcontainers. Skipped with the reason where Docker or the
  * images are absent; MAILDOCTOR_REQUIRE_CONTAINERS=1 (CI) makes that a failure.
  */
-import { imapConformance } from '../conformance/imap.js';
-import { pop3Conformance } from '../conformance/pop3.js';
-import { smtpConformance } from '../conformance/smtp.js';
-import { startContainerBackend, type ContainerMailBackend } from './backend.js';
-import { containerTierUnavailable } from './runtime.js';
+import { imapConformance } from '../helpers/conformance/imap.js';
+import { pop3Conformance } from '../helpers/conformance/pop3.js';
+import { smtpConformance } from '../helpers/conformance/smtp.js';
+import { startContainerBackend, type ContainerMailBackend } from '../helpers/containers/backend.js';
+import { containerTierUnavailable } from '../helpers/containers/runtime.js';
 
 describe('conformance: Postfix + Dovecot containers (testcontainers)', function () {
   let backend: ContainerMailBackend | undefined;

@@ -4,8 +4,8 @@
  * MAILDOCTOR_REQUIRE_MAILPIT=1 makes its absence a failure.
  */
 import assert from 'node:assert/strict';
-import { mailpitAvailable, mailpitEnvironment, startMailpit, type StartedMailpit } from './mailpit.js';
-import { LineClient } from './wire.js';
+import { mailpitAvailable, mailpitEnvironment, startMailpit, type StartedMailpit } from '../helpers/containers/mailpit.js';
+import { LineClient } from '../helpers/containers/wire.js';
 
 describe('mailpit module', function () {
   it('maps options to Mailpit environment variables', function () {

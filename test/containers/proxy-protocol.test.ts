@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import type { Endpoint } from '../harness/backend.js';
-import { startProxyProtocolForwarder, type ProxyProtocolForwarder } from './proxy-protocol.js';
-import { LineClient } from './wire.js';
+import type { Endpoint } from '../helpers/harness/backend.js';
+import { startProxyProtocolForwarder, type ProxyProtocolForwarder } from '../helpers/containers/proxy-protocol.js';
+import { LineClient } from '../helpers/containers/wire.js';
 
 describe('PROXY protocol forwarder', function () {
   let upstream: Server;

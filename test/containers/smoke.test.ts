@@ -10,9 +10,9 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startContainerBackend, type ContainerMailBackend } from './backend.js';
-import { containerTierUnavailable as unavailableReason } from './runtime.js';
-import { LineClient, type TlsTrust } from './wire.js';
+import { startContainerBackend, type ContainerMailBackend } from '../helpers/containers/backend.js';
+import { containerTierUnavailable as unavailableReason } from '../helpers/containers/runtime.js';
+import { LineClient, type TlsTrust } from '../helpers/containers/wire.js';
 
 function plainAuth(user: string, password: string): string {
   return Buffer.from(`\0${user}\0${password}`).toString('base64');

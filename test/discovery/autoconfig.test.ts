@@ -4,7 +4,7 @@ import { parseAddress, parseClientConfig } from '../../src/discovery/index.js';
 import { fetchAutoconfig, fetchIspdb, type AutoconfigContext } from '../../src/discovery/autoconfig.js';
 import { autoconfigContext } from '../../src/discovery/claims.js';
 import { openSession, type LookupOptions } from '../../src/lookup/session.js';
-import { fixture, startWorld, type World } from './world.js';
+import { fixture, startWorld, type World } from '../helpers/discovery/world.js';
 
 describe('discovery: clientConfig v1.1', () => {
   it('reads servers, security, authentication and expands username templates', () => {

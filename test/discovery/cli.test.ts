@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { discoverCommand, networkCommand } from '../../src/cli/discover.js';
 import { exitCodeFor } from '../../src/cli/main.js';
-import { startWorld, type World } from './world.js';
+import { startWorld, type World } from '../helpers/discovery/world.js';
 
 function capture(): { io: { stdout: PassThrough; stderr: PassThrough }; out(): string; err(): string } {
   const stdout = new PassThrough();

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { discover, type DiscoveryResult, type ServerCandidate } from '../../src/discovery/index.js';
 import { UsageError } from '../../src/lib/errors.js';
-import { closedUdpPort } from './dns-server.js';
-import { startWorld, type World } from './world.js';
+import { closedUdpPort } from '../helpers/servers/dns-server.js';
+import { startWorld, type World } from '../helpers/discovery/world.js';
 
 const endpoints = (list: ServerCandidate[]): string[] => list.map((c) => `${c.host}:${c.port}/${c.security}`);
 const source = (r: DiscoveryResult, name: string) => r.sources.find((s) => s.source === name)!;

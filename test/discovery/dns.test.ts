@@ -4,8 +4,8 @@ import { DnsClient, lookupAddresses, lookupPtr, parseResolverSpec, reverseName }
 import { DMARC_TAG, SPF_TAG } from '../../src/discovery/dns-lookups.js';
 import { parseNodeServers, parseResolvConf, resolveResolverSpecs } from '../../src/lookup/resolvers.js';
 import { UsageError } from '../../src/lib/errors.js';
-import { closedUdpPort, loadZone, TestDnsServer } from './dns-server.js';
-import { fixture } from './world.js';
+import { closedUdpPort, loadZone, TestDnsServer } from '../helpers/servers/dns-server.js';
+import { fixture } from '../helpers/discovery/world.js';
 
 /** Short timeouts so that failure cases take a fraction of a second. */
 const FAST = { attemptTimeoutMs: 250, queryTimeoutMs: 1_000, retries: 1 };

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { DnsClient } from '../../src/lookup/dns-client.js';
 import { dnsblQueryName, lookupBlocklists } from '../../src/network/dnsbl.js';
-import { parseZone, TestDnsServer } from './dns-server.js';
+import { parseZone, TestDnsServer } from '../helpers/servers/dns-server.js';
 
 const ZONE = `
 77.100.51.198.zen.spamhaus.org   A    127.0.0.11

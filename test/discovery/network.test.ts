@@ -8,7 +8,7 @@ import type os from 'node:os';
 import { classifyAddress, localNetwork, networkFingerprint, networkIdentity, parseEcho, type NetworkIdentity } from '../../src/network/index.js';
 import { parseIfInet6Temporary, parseIpv6Route, parseProcRoute } from '../../src/network/local.js';
 import { UsageError } from '../../src/lib/errors.js';
-import { fixture, startWorld, type World } from './world.js';
+import { fixture, startWorld, type World } from '../helpers/discovery/world.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -231,7 +231,7 @@ describe('discovery: networkIdentity() inside a Linux network namespace', functi
     sh('ip', ['-n', ns, 'route', 'add', 'default', 'via', '203.0.113.1', 'dev', 'md0']);
     mkdirSync(etc, { recursive: true });
     writeFileSync(join(etc, 'resolv.conf'), 'nameserver 198.51.100.53\n');
-    dnsChild = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'test/discovery/netns-dns.ts', '198.51.100.53', '53', fixture('zones', 'netns.zone')], {
+    dnsChild = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'test/helpers/discovery/netns-dns.ts', '198.51.100.53', '53', fixture('zones', 'netns.zone')], {
       cwd: REPO,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -247,7 +247,7 @@ describe('discovery: networkIdentity() inside a Linux network namespace', functi
       });
       dnsChild!.on('exit', (code) => reject(new Error(`DNS server in ${ns} exited ${code}: ${err}`)));
     });
-    first = JSON.parse(await runInNs(ns, ['test/discovery/netns-identity.ts'])) as typeof first;
+    first = JSON.parse(await runInNs(ns, ['test/helpers/discovery/netns-identity.ts'])) as typeof first;
   });
 
   after(async () => {
@@ -293,10 +293,10 @@ describe('discovery: networkIdentity() inside a Linux network namespace', functi
     const id = first.identity;
     assert.match(id.fingerprint, /^[0-9a-f]{64}$/);
     assert.equal(id.localFingerprint, first.fingerprint);
-    const again = JSON.parse(await runInNs(ns, ['test/discovery/netns-identity.ts', '--fingerprint-only'])) as { fingerprint: string };
+    const again = JSON.parse(await runInNs(ns, ['test/helpers/discovery/netns-identity.ts', '--fingerprint-only'])) as { fingerprint: string };
     assert.equal(again.fingerprint, first.fingerprint);
     sh('ip', ['-n', ns, 'route', 'replace', 'default', 'via', '203.0.113.254', 'dev', 'md0']);
-    const moved = JSON.parse(await runInNs(ns, ['test/discovery/netns-identity.ts', '--fingerprint-only'])) as { fingerprint: string };
+    const moved = JSON.parse(await runInNs(ns, ['test/helpers/discovery/netns-identity.ts', '--fingerprint-only'])) as { fingerprint: string };
     assert.notEqual(moved.fingerprint, first.fingerprint);
   });
 });

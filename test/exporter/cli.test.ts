@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import bcrypt from 'bcryptjs';
-import { REPO_ROOT } from '../lab/lab.js';
-import { BIN, ensureBuilt } from './helpers.js';
+import { REPO_ROOT } from '../helpers/lab/lab.js';
+import { BIN, ensureBuilt } from '../helpers/exporter/exporter.js';
 
 interface Run {
   code: number | null;

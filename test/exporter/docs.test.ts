@@ -7,7 +7,7 @@ import { ExporterMetrics } from '../../src/exporter/metrics.js';
 import { BUILTIN_MODULES } from '../../src/exporter/modules.js';
 import { probeRegistry } from '../../src/exporter/probe-metrics.js';
 import type { ProbeResult } from '../../src/lib/types.js';
-import { REPO_ROOT } from '../lab/lab.js';
+import { REPO_ROOT } from '../helpers/lab/lab.js';
 
 /** A result with every part a probe can fill, so that every metric the renderer knows appears. */
 const FULL: ProbeResult = {

@@ -1,5 +1,5 @@
 /**
- * `maildoctor exporter` end to end in the lab (test/lab/lab.ts): the BUILT CLI runs as a child process on the
+ * `maildoctor exporter` end to end in the lab (test/helpers/lab/lab.ts): the BUILT CLI runs as a child process on the
  * user's machine (ISP network), with TLS and basic auth on its listener (exporter toolkit web config); a real
  * Prometheus (Debian's package, same namespace) scrapes it with blackbox_exporter's relabelling, against real
  * Postfix (the ISP's relay, the provider's port 25 and submission) and Dovecot (the provider's IMAPS).
@@ -16,11 +16,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
-import { randomPassword } from '../harness/dovecot.js';
-import { testCertificates } from '../harness/certs.js';
-import { cleanupStaleLabs, Lab, LAB, labEnv, REPO_ROOT } from '../lab/lab.js';
-import { eventually as poll, Lines } from '../lab/wait.js';
-import { BIN, ensureBuilt } from './helpers.js';
+import { randomPassword } from '../helpers/harness/dovecot.js';
+import { testCertificates } from '../helpers/certs.js';
+import { cleanupStaleLabs, Lab, LAB, labEnv, REPO_ROOT } from '../helpers/lab/lab.js';
+import { eventually as poll, Lines } from '../helpers/lab/wait.js';
+import { BIN, ensureBuilt } from '../helpers/exporter/exporter.js';
 
 const PASSWORD_ENV = 'MAILDOCTOR_EXPORTER_TEST_PASSWORD';
 const SCRAPE_INTERVAL_S = 2;
@@ -66,7 +66,7 @@ describe('maildoctor exporter in the lab, scraped by a real Prometheus', functio
 
   /** Requests from inside the user's namespace, all at once (the host's namespace never connects out). */
   async function requests(list: Array<{ url: string; headers?: Record<string, string>; delayMs?: number }>): Promise<Reply[]> {
-    const r = await lab!.exec('user', [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test/exporter/fixtures/requests.ts'), JSON.stringify(list)], {
+    const r = await lab!.exec('user', [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test/helpers/exporter/requests.ts'), JSON.stringify(list)], {
       env: labEnv({ NODE_EXTRA_CA_CERTS: lab!.caFile }),
       timeoutMs: 30_000,
     });
@@ -116,7 +116,7 @@ describe('maildoctor exporter in the lab, scraped by a real Prometheus', functio
     lab = await Lab.start({ provider: { submission: true } });
     dir = await mkdtemp(join(tmpdir(), 'maildoctor-exporter-netns-'));
 
-    listeners = lab.spawn('user', [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test/exporter/fixtures/listeners.ts')]);
+    listeners = lab.spawn('user', [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test/helpers/exporter/listeners.ts')]);
     listenerOut = new Lines(listeners);
     const ready = await listenerOut.wait('the test listeners', (l) => l.startsWith('ready '), 20_000);
     [slowPort, forbiddenPort] = ready.split(' ').slice(1).map(Number) as [number, number];

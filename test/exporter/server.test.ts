@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { validateExporterConfig } from '../../src/exporter/config.js';
 import { startExporter, type ExporterHandle } from '../../src/exporter/server.js';
 import type { WebConfig } from '../../src/exporter/web-config.js';
-import { testCertificates } from '../harness/certs.js';
+import { testCertificates } from '../helpers/certs.js';
 
 /** A listener that accepts and never speaks; counts connections. */
 async function silentServer(): Promise<{ port: number; connections: () => number; close: () => void }> {

@@ -10,10 +10,10 @@ import { renderProbeResult } from '../../src/cli/render-probe.js';
 import { plainColors } from '../../src/report/render-text.js';
 import type { ProbeOptions, ProbeResult } from '../../src/lib/types.js';
 import type { CheckReport } from '../../src/report/types.js';
-import { cannotRunPrivateWorld, runInPrivateWorld, type EchoKind } from '../cli/private-world.js';
-import { ensureBuilt, runCli } from '../process/run.js';
-import { echoingImap, echoingPop3, echoingSmtp } from './echo-servers.js';
-import type { FaultServer } from './servers.js';
+import { cannotRunPrivateWorld, runInPrivateWorld, type EchoKind } from '../helpers/cli/private-world.js';
+import { ensureBuilt, runCli } from '../helpers/process/run.js';
+import { echoingImap, echoingPop3, echoingSmtp } from '../helpers/servers/echo-servers.js';
+import type { FaultServer } from '../helpers/servers/gallery.js';
 
 const USER = 'alice';
 /** Quote, backslash and non-ASCII: every escaping a form can get. */
@@ -83,7 +83,7 @@ describe('gallery: servers that echo credentials → no secret in any form, anyw
 
 /**
  * The same servers behind a whole `maildoctor check` and the agent (issue 9), as a user runs them: the built CLI
- * in a private network namespace (test/cli/private-world.ts) whose resolver names them (RFC 6186/8314 SRV,
+ * in a private network namespace (test/helpers/cli/private-world.ts) whose resolver names them (RFC 6186/8314 SRV,
  * implicit TLS with the test CA's certificate). Every account path of one check meets an echo: the report
  * (text with its evidence, and --json), the agent's log lines, its log file and its state file hold no form
  * of the password.

@@ -12,8 +12,7 @@ import { probePop3 } from '../../src/probes/pop3.js';
 import { probeImap } from '../../src/probes/imap.js';
 import { MAX_LINE_BYTES, MAX_REPLY_BYTES, MAX_REPLY_LINES } from '../../src/lib/lines.js';
 import type { ProbeOptions, ProbeResult } from '../../src/lib/types.js';
-import { withNotAfter } from '../harness/cert-dates.js';
-import { WRONG_CERT_NAME, testCertificates, type TestCertificates } from '../harness/certs.js';
+import { WRONG_CERT_NAME, testCertificates, withNotAfter, type TestCertificates } from '../helpers/certs.js';
 import { renderProbeResult } from '../../src/cli/render-probe.js';
 import { plainColors } from '../../src/report/render-text.js';
 import {
@@ -31,7 +30,7 @@ import {
   tlsSmtpServer,
   tricklingServer,
   type FaultServer,
-} from './servers.js';
+} from '../helpers/servers/gallery.js';
 
 /** A name the harness's valid/expired/self-signed certificates cover; probes dial 127.0.0.1 with it as `servername`. */
 const CERT_NAME = 'mail.test';

@@ -8,7 +8,7 @@ import { parse, TYPE, type MessageFormatElement } from '@formatjs/icu-messagefor
 import { CATALOGUES, langFromEnv, LANGS, translator, type MessageParams, type MessageValue } from '../../src/i18n/index.js';
 import { ERROR_CODES, FINDING_CODES } from '../../src/lib/codes.js';
 import { buildReport } from '../../src/report/index.js';
-import { ALL_FIXTURES } from '../report/fixtures.js';
+import { ALL_FIXTURES } from '../helpers/report/fixtures.js';
 
 /** The argument names a message uses, nested ones included (plural, select and their branches). */
 function placeholders(source: string): string[] {

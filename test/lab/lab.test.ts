@@ -1,5 +1,5 @@
 /**
- * The lab itself (test/lab/lab.ts): a machine moving from ISP A to ISP B while a process keeps running there,
+ * The lab itself (test/helpers/lab/lab.ts): a machine moving from ISP A to ISP B while a process keeps running there,
  * and cleanup (stop, and leftovers of killed runs). The mail scenarios are in test/check/scenarios.test.ts.
  * Needs root; skipped otherwise.
  */
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { cleanupStaleLabs, Lab, LAB, resolvConfOf } from './lab.js';
+import { cleanupStaleLabs, Lab, LAB, resolvConfOf } from '../helpers/lab/lab.js';
 
 function namespaces(): string[] {
   return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })

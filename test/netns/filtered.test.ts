@@ -6,7 +6,7 @@
  *                                           tcp/25 drop, tcp/26 reject with tcp reset,
  *                                           tcp/28 reject with icmp host-unreachable; 27 has no listener
  *
- * The probes run INSIDE the client namespace (test/netns/probe-in-ns.ts, which checks that it is there).
+ * The probes run INSIDE the client namespace (test/helpers/netns/probe-in-ns.ts, which checks that it is there).
  * SAFETY: nothing in this file connects anywhere; from the host's own namespace it only runs `ip` and `nft`.
  * All non-loopback traffic stays on the veth pair between the two namespaces. RFC 5737 addresses only.
  *
@@ -24,7 +24,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProbeResult } from '../../src/lib/types.js';
-import type { NsProbeOutcome, NsProbeRequest } from './probe-in-ns.js';
+import type { NsProbeOutcome, NsProbeRequest } from '../helpers/netns/probe-in-ns.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
@@ -246,7 +246,7 @@ const skipReason = unavailable();
   });
 
   it('the in-namespace runner refuses to run in the host’s own namespace (nothing to dial, even if it did not)', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'probe-in-ns.ts'), JSON.stringify({ iface: CLIENT_IF, connectMs: 1, probes: [] })], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, '..', 'helpers', 'netns', 'probe-in-ns.ts'), JSON.stringify({ iface: CLIENT_IF, connectMs: 1, probes: [] })], {
       cwd: REPO,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -266,7 +266,7 @@ const skipReason = unavailable();
 async function runInClientNs(request: NsProbeRequest): Promise<NsProbeOutcome[]> {
   const child = spawn(
     'ip',
-    ['netns', 'exec', CLIENT_NS, process.execPath, '--import', 'tsx', path.join(HERE, 'probe-in-ns.ts'), JSON.stringify(request)],
+    ['netns', 'exec', CLIENT_NS, process.execPath, '--import', 'tsx', path.join(HERE, '..', 'helpers', 'netns', 'probe-in-ns.ts'), JSON.stringify(request)],
     { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

@@ -8,7 +8,7 @@ import { MAX_REPLY_BYTES } from '../../src/lib/lines.js';
 import type { ProbeResult } from '../../src/lib/types.js';
 import { probeImap } from '../../src/probes/imap.js';
 import { probeImaps } from '../../src/probes/imaps.js';
-import { useScriptedServers, type Peer } from './scripted-server.js';
+import { useScriptedServers, type Peer } from '../helpers/servers/scripted-server.js';
 
 const USER = 'alice@example.test';
 const PASSWORD = 'pa55 "word" \\ with spaces';

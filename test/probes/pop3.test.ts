@@ -7,7 +7,7 @@ import { UsageError } from '../../src/lib/errors.js';
 import type { ProbeResult } from '../../src/lib/types.js';
 import { probePop3 } from '../../src/probes/pop3.js';
 import { probePop3s } from '../../src/probes/pop3s.js';
-import { useScriptedServers, type Peer } from './scripted-server.js';
+import { useScriptedServers, type Peer } from '../helpers/servers/scripted-server.js';
 
 const USER = 'alice@example.test';
 const PASSWORD = 'pa55 "word" \\ with spaces';

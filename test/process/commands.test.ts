@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { Misbehaviour } from '../discovery/dns-server.js';
-import { smtpServer } from '../gallery/servers.js';
-import { testCertificates, type TestCertificates } from '../harness/certs.js';
-import { ensureBuilt, ROOT, runCli, runCommand, STACK_TRACE, type Ran } from './run.js';
+import type { Misbehaviour } from '../helpers/servers/dns-server.js';
+import { smtpServer } from '../helpers/servers/gallery.js';
+import { testCertificates, type TestCertificates } from '../helpers/certs.js';
+import { ensureBuilt, ROOT, runCli, runCommand, STACK_TRACE, type Ran } from '../helpers/process/run.js';
 
 const RESOLVERS: Misbehaviour[] = ['refused', 'servfail', 'silent', 'drop-first', 'malformed'];
 const COMMANDS: Array<{ name: string; args: string[] }> = [
@@ -17,7 +17,7 @@ const COMMANDS: Array<{ name: string; args: string[] }> = [
   { name: 'discover', args: ['discover', 'jane@example.test', '--json'] },
   { name: 'network', args: ['network', '--json'] },
 ];
-const LIBRARY_SCRIPT = join(ROOT, 'test', 'process', 'library-check.mjs');
+const LIBRARY_SCRIPT = join(ROOT, 'test', 'helpers', 'process', 'library-check.mjs');
 
 function assertCompleteJson(r: Ran, what: string): unknown {
   assert.ok([0, 1].includes(r.code ?? -1), `${what}: exit ${r.code} (signal ${r.signal}); stderr: ${r.stderr.slice(0, 400)}`);

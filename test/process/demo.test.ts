@@ -4,7 +4,7 @@
  * resolver that refuses every name outside the lab, and tears the lab down.
  */
 import assert from 'node:assert/strict';
-import { ensureBuilt, runCommand } from './run.js';
+import { ensureBuilt, runCommand } from '../helpers/process/run.js';
 
 describe('process tier: scripts/demo.sh', function () {
   this.timeout(120_000);

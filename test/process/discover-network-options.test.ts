@@ -4,7 +4,7 @@
  * command waits and what it asks. Bad values are refused with exit 2 in test/process/usage.test.ts.
  */
 import assert from 'node:assert/strict';
-import { ensureBuilt, runCli, STACK_TRACE, type Ran } from './run.js';
+import { ensureBuilt, runCli, STACK_TRACE, type Ran } from '../helpers/process/run.js';
 
 interface Source {
   source: string;

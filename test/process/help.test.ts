@@ -4,7 +4,7 @@
  * help it ends (the top-level help: a command that exists), and uses only options that command's help lists.
  */
 import assert from 'node:assert/strict';
-import { ensureBuilt, runCli } from './run.js';
+import { ensureBuilt, runCli } from '../helpers/process/run.js';
 
 const COMMANDS = ['check', 'discover', 'network', 'probe', 'agent', 'exporter'];
 

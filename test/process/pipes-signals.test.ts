@@ -5,7 +5,7 @@
  * exit code says.
  */
 import assert from 'node:assert/strict';
-import { BIN, ensureBuilt, runCli, runShell, STACK_TRACE } from './run.js';
+import { BIN, ensureBuilt, runCli, runShell, STACK_TRACE } from '../helpers/process/run.js';
 
 const COMMANDS = ['', 'check', 'discover', 'network', 'probe', 'agent', 'exporter'];
 

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureBuilt, ROOT } from './run.js';
+import { ensureBuilt, ROOT } from '../helpers/process/run.js';
 
 const CONSUMER = `
 import { probeSmtp, networkIdentity, type AgentHandle, type ProbeResult } from 'maildoctor';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureBuilt, runCli, STACK_TRACE } from './run.js';
+import { ensureBuilt, runCli, STACK_TRACE } from '../helpers/process/run.js';
 
 describe('process tier: bad input is a usage error before any network work', function () {
   this.timeout(60_000);

@@ -1,6 +1,6 @@
 /**
  * `--autoconfig` output read back by the project's own clientConfig parser (the one discovery uses on providers'
- * documents) and by Thunderbird's rules (test/report/thunderbird-rules.ts): what a mail client would import is what
+ * documents) and by Thunderbird's rules (test/helpers/report/thunderbird-rules.ts): what a mail client would import is what
  * the report recommends, and a document is written only when Thunderbird would accept it.
  */
 import assert from 'node:assert/strict';
@@ -10,8 +10,8 @@ import type { ParsedAddress } from '../../src/discovery/types.js';
 import { autoconfigMissing, clientConfigXml } from '../../src/report/client-config-xml.js';
 import { buildReport } from '../../src/report/index.js';
 import type { CheckReport, Setting } from '../../src/report/types.js';
-import { ALL_FIXTURES, loadRecorded } from './fixtures.js';
-import { readAsThunderbird, type ThunderbirdServer } from './thunderbird-rules.js';
+import { ALL_FIXTURES, loadRecorded } from '../helpers/report/fixtures.js';
+import { readAsThunderbird, type ThunderbirdServer } from '../helpers/report/thunderbird-rules.js';
 
 function roundTrip(report: CheckReport, address: ParsedAddress = parseAddress(report.address)) {
   const xml = clientConfigXml(report);

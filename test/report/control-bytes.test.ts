@@ -9,9 +9,9 @@ import { escapeControls, quoteInput } from '../../src/lib/text.js';
 import { buildReport } from '../../src/report/index.js';
 import { plainColors, renderReport } from '../../src/report/render-text.js';
 import type { CheckFacts } from '../../src/report/types.js';
-import { ensureBuilt, runCli } from '../process/run.js';
-import { smtpServer } from '../gallery/servers.js';
-import { loadRecorded } from './fixtures.js';
+import { ensureBuilt, runCli } from '../helpers/process/run.js';
+import { smtpServer } from '../helpers/servers/gallery.js';
+import { loadRecorded } from '../helpers/report/fixtures.js';
 
 /** Clear the screen, retitle the window, ring, overwrite, hide text: what a hostile banner tries. */
 const HOSTILE = '\x1b[2J\x1b]0;pwned\x07 ok\b\b\bno \u202eevil\u200b\x9b31m';

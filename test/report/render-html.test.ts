@@ -13,7 +13,7 @@ import { buildReport } from '../../src/report/index.js';
 import { renderHtml } from '../../src/report/render-html.js';
 import type { CheckReport } from '../../src/report/types.js';
 import { reportView } from '../../src/report/view.js';
-import { ALL_FIXTURES, loadRecorded } from './fixtures.js';
+import { ALL_FIXTURES, loadRecorded } from '../helpers/report/fixtures.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 

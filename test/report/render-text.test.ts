@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { LANGS, translator } from '../../src/i18n/index.js';
 import { buildReport, reportExitCode } from '../../src/report/index.js';
 import { plainColors, renderReport } from '../../src/report/render-text.js';
-import { matchSnapshot, normaliseReportText } from '../check/snapshot.js';
-import { ALL_FIXTURES, loadDerived, loadRecorded, RECORDED } from './fixtures.js';
+import { matchSnapshot, normaliseReportText } from '../helpers/check/snapshot.js';
+import { ALL_FIXTURES, loadDerived, loadRecorded, RECORDED } from '../helpers/report/fixtures.js';
 
 const render = (id: string, lang: 'en' | 'it', verbose = false): string =>
   normaliseReportText(renderReport(buildReport(loadRecorded(id)), plainColors, { stable: true, lang, verbose }));

@@ -11,11 +11,11 @@ import { ERROR_CODES, FINDING_CODES } from '../../src/lib/codes.js';
 import { connected } from '../../src/report/analysis.js';
 import { buildReport, recommend, reportExitCode, RULES } from '../../src/report/index.js';
 import type { CheckFacts, CheckProbe, CheckReport } from '../../src/report/types.js';
-import type { RuleName } from '../check/expected.js';
+import type { RuleName } from '../helpers/check/expected.js';
 
 /** A finding's sentences in English (assertions about wording read them, never the report). */
 const en = (f: Localisable) => translator('en').finding(f);
-import { ALL_FIXTURES, applyPatch, deepFreeze, DERIVED, loadDerived, readDerived, RECORDED, type PatchOp } from './fixtures.js';
+import { ALL_FIXTURES, applyPatch, deepFreeze, DERIVED, loadDerived, readDerived, RECORDED, type PatchOp } from '../helpers/report/fixtures.js';
 
 interface DerivedExpected {
   /** The rule (or `recommend`) this fixture exists for. */

@@ -11,7 +11,7 @@ import { ERROR_CODES, FINDING_CODES } from '../../src/lib/codes.js';
 import { buildReport } from '../../src/report/index.js';
 import { REPORT_SCHEMA_VERSION } from '../../src/report/types.js';
 import { readThunderbirdProfile } from '../../src/thunderbird/profile.js';
-import { ALL_FIXTURES, loadRecorded } from './fixtures.js';
+import { ALL_FIXTURES, loadRecorded } from '../helpers/report/fixtures.js';
 
 const DOCS = new URL('../../docs/', import.meta.url);
 const SCHEMA = JSON.parse(readFileSync(new URL('check-report.schema.json', DOCS), 'utf8')) as AnySchemaObject;

@@ -10,8 +10,8 @@ import { DnsClient } from '../../src/lookup/dns-client.js';
 import { lookupTxt } from '../../src/discovery/dns-lookups.js';
 import { txtAnswer } from '../../src/report/spf-caveat.js';
 import { dmarcPolicy, evaluateSpf, expand, spfTable, type SpfDnsAnswer, type SpfEvaluation } from '../../src/report/spf.js';
-import { loadZone, TestDnsServer } from '../discovery/dns-server.js';
-import { fixture } from '../discovery/world.js';
+import { loadZone, TestDnsServer } from '../helpers/servers/dns-server.js';
+import { fixture } from '../helpers/discovery/world.js';
 
 const HYBRID = '198.51.100.1';
 
