@@ -7,6 +7,7 @@ export { ERROR_CODES, FINDING_CODES, isErrorCode, type ErrorCode, type FindingCo
 export { MaildoctorError, UsageError, isMaildoctorError } from './lib/errors.js';
 export { DEFAULT_PHASE_TIMEOUTS, PROBE_TIMEOUT_MS, TLS_SNIFF_AFTER_MS } from './lib/probe.js';
 export { DEFAULT_PORTS } from './lib/probe-input.js';
+export { PathTimes } from './lib/dial.js';
 export { LineSplitter, SmtpReplyAssembler, Pop3MultilineAssembler, parsePop3Status, parseImapLine, MAX_LINE_BYTES, MAX_REPLY_BYTES } from './lib/lines.js';
 export type { SmtpReply, Pop3Status, ImapResponse } from './lib/lines.js';
 export type {

@@ -13,6 +13,7 @@ import { parseHostPort } from '../lookup/host-port.js';
 import { assertTimeout, openSession, type LookupOptions } from '../lookup/session.js';
 import { networkIdentity } from '../network/identity.js';
 import type { NetworkIdentityOwnOptions } from '../network/types.js';
+import { PathTimes } from '../lib/dial.js';
 import { isOAuth } from '../lib/oauth.js';
 import type { Credentials, PhaseTimeouts, ProbeOptions, Protocol } from '../lib/types.js';
 import { probes } from '../probes/index.js';
@@ -20,6 +21,7 @@ import { buildReport } from '../report/index.js';
 import { hybridSpfQuestion, txtAnswer } from '../report/spf-caveat.js';
 import { gatherBlocklists, type BlocklistOptions } from './blocklists.js';
 import { gatherSpf } from './spf-facts.js';
+import { answerSession, planSessions } from './sessions.js';
 import type { CheckFacts, CheckProbe, CheckReport, ProbePurpose } from '../report/types.js';
 
 export * from './defaults.js';
@@ -248,49 +250,62 @@ async function runPlan(
   const stagger = options.staggerMs ?? STAGGER_MS;
   const limit = Math.max(1, options.concurrency ?? MAX_CONCURRENT_PROBES);
   const probeTimeout = options.probeTimeoutMs ?? CHECK_PROBE_TIMEOUT_MS;
-  // Staggered per server: the n-th probe of one server starts n × stagger after the first, while different
-  // servers are probed at once. Workers take probes in order of their earliest start.
+  // One session per server address and port (sessions.ts): the plan's probes of one port share one.
+  // Staggered per server: the n-th session of one server starts n × stagger after the first, while different
+  // servers are probed at once. Workers take sessions in order of their earliest start.
   const perServer = new Map<string, number>();
-  const order = plan
-    .map((p, index) => {
-      const n = perServer.get(p.server) ?? 0;
-      perServer.set(p.server, n + 1);
-      return { index, notBefore: n * stagger };
+  const queue = planSessions(plan)
+    .map((session) => {
+      const server = plan[session.lead]!.server;
+      const n = perServer.get(server) ?? 0;
+      perServer.set(server, n + 1);
+      return { session, notBefore: n * stagger };
     })
-    .sort((a, b) => a.notBefore - b.notBefore || a.index - b.index);
+    .sort((a, b) => a.notBefore - b.notBefore || a.session.lead - b.session.lead);
   const results: CheckProbe[] = new Array(plan.length);
+  // One view of the paths' round trips for the whole check: the first answers shorten the wait for dropped ports.
+  const paths = new PathTimes();
   const t0 = performance.now();
-  let next = 0;
   let done = 0;
   const worker = async (): Promise<void> => {
-    while (next < order.length) {
-      const { index, notBefore } = order[next++]!;
-      const p = plan[index]!;
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const { session, notBefore } = next;
+      const lead = plan[session.lead]!;
       await sleep(Math.max(0, notBefore - (performance.now() - t0)), deadline.signal).catch(() => undefined);
-      progress({ type: 'probe-start', probe: { id: p.id, purpose: p.purpose, protocol: p.protocol, host: p.host, port: p.port } });
-      const result = await probes[p.protocol](
-        { host: p.host, port: p.port },
+      for (const i of session.members) {
+        const p = plan[i]!;
+        progress({ type: 'probe-start', probe: { id: p.id, purpose: p.purpose, protocol: p.protocol, host: p.host, port: p.port } });
+      }
+      const result = await probes[lead.protocol](
+        { host: lead.host, port: lead.port },
         {
-          ...p.options,
+          ...session.options,
           timeoutMs: Math.max(1, Math.min(probeTimeout, deadline.remaining())),
           phaseTimeouts: { connect: CHECK_CONNECT_TIMEOUT_MS, ...options.phaseTimeouts },
           signal: deadline.signal,
           lookup: options.lookup,
+          paths,
           ...(options.ca ? { ca: options.ca } : {}),
           ...(options.allowPlaintextAuth ? { allowPlaintextAuth: true } : {}),
         },
       );
-      const { options: _options, server: _server, ...rest } = p;
-      results[index] = { ...rest, result };
-      done++;
-      progress({
-        type: 'probe-done',
-        probe: { id: p.id, purpose: p.purpose, protocol: p.protocol, host: p.host, port: p.port, ok: result.ok, code: result.error?.code, durationMs: result.durationMs },
-        done,
-        total: plan.length,
-      });
+      const answer = answerSession(session, result, plan, (i) => plan[i]!.options);
+      // Probes the session could not answer (another name's certificate, AUTH after a hang-up) go next.
+      queue.unshift(...answer.again.map((s) => ({ session: s, notBefore: 0 })));
+      for (const [i, r] of answer.results) {
+        const { options: _options, server: _server, ...rest } = plan[i]!;
+        results[i] = { ...rest, ...(i !== session.lead ? { session: lead.id } : {}), result: r };
+        done++;
+        progress({
+          type: 'probe-done',
+          probe: { id: rest.id, purpose: rest.purpose, protocol: rest.protocol, host: rest.host, port: rest.port, ok: r.ok, code: r.error?.code, durationMs: r.durationMs },
+          done,
+          total: plan.length,
+        });
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, plan.length) }, worker));
+  // A worker that finds the queue empty ends: a session queued again is taken by the worker that queued it.
+  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, worker));
   return results;
 }

@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { check, type CheckOptions, type CheckProgress } from '../check/check.js';
 import { parseAddress } from '../discovery/address.js';
-import { UsageError } from '../lib/errors.js';
 import { toJsonText } from '../lib/text.js';
 import { EXIT } from '../lib/exit-codes.js';
 import { sendTestMessage } from '../check/send-test.js';
@@ -9,7 +8,7 @@ import { reportExitCode } from '../report/index.js';
 import { autoconfigMissing, clientConfigXml } from '../report/client-config-xml.js';
 import { readThunderbirdProfile, type ConfiguredServer } from '../thunderbird/profile.js';
 import type { CheckReport } from '../report/types.js';
-import { isLang, langFromEnv, translator, type Lang, type TextId, type Translator } from '../i18n/index.js';
+import { isLang, langFromEnv, translator, usageError, type Lang, type TextId, type Translator } from '../i18n/index.js';
 import { renderReport } from '../report/render-text.js';
 import { assertWritableFile, colors, credentialsFrom, parsePositiveInt, readCaFile, type Io } from './io.js';
 
@@ -51,13 +50,13 @@ export interface CheckCommandOptions {
 export async function checkCommand(address: string | undefined, opts: CheckCommandOptions, io: Io): Promise<number> {
   const t = translator(cliLang(opts.lang, io));
   if (!opts.thunderbirdProfile) {
-    if (!address) throw new UsageError(t.text('usage.noAddress'));
+    if (!address) throw usageError('usage.noAddress');
     parseAddress(address); // a malformed address is refused before a password is asked for
     return checkAddress(address, opts, io, t);
   }
   const profile = await readThunderbirdProfile(typeof opts.thunderbirdProfile === 'string' ? opts.thunderbirdProfile : undefined, io.env);
   const addresses = address ? [address] : profile.addresses;
-  if (addresses.length > 1 && (opts.html || opts.autoconfig || opts.sendTest)) throw new UsageError(t.text('usage.oneAddress', { count: addresses.length }));
+  if (addresses.length > 1 && (opts.html || opts.autoconfig || opts.sendTest)) throw usageError('usage.oneAddress', { count: addresses.length });
   const reports: CheckReport[] = [];
   let code = 0;
   for (const a of addresses) {
@@ -96,7 +95,7 @@ async function checkAddress(
   if (opts.ispdb === false || typeof opts.ispdb === 'string') options.ispdbBaseUrl = opts.ispdb;
   if (opts.autoconfig !== undefined) await assertWritableFile('--autoconfig', opts.autoconfig);
   if (opts.html !== undefined) await assertWritableFile('--html', opts.html);
-  if (opts.sendTest && !/^[^\s<>@]+@[^\s<>@]+$/.test(opts.sendTest)) throw new UsageError(t.text('usage.notAnAddress', { flag: '--send-test', value: JSON.stringify(opts.sendTest) }));
+  if (opts.sendTest && !/^[^\s<>@]+@[^\s<>@]+$/.test(opts.sendTest)) throw usageError('usage.notAnAddress', { flag: '--send-test', value: JSON.stringify(opts.sendTest) });
 
   const showProgress = (opts.progress ?? true) && Boolean(io.stderr.isTTY) && !opts.json;
   if (showProgress) options.onProgress = progressLine(io, t);
@@ -140,10 +139,10 @@ async function checkAddress(
   return code;
 }
 
-/** `--lang`, else the locale of the environment (LC_ALL, LC_MESSAGES, LANG). */
+/** `--lang`, else the language main.ts decided, else the locale of the environment (LC_ALL, LC_MESSAGES, LANG). */
 export function cliLang(flag: string | undefined, io: Io): Lang {
-  if (flag === undefined) return langFromEnv(io.env);
-  if (!isLang(flag)) throw new UsageError(translator(langFromEnv(io.env)).text('usage.badLang', { value: JSON.stringify(flag) }));
+  if (flag === undefined) return io.lang ?? langFromEnv(io.env);
+  if (!isLang(flag)) throw usageError('usage.badLang', { value: JSON.stringify(flag) });
   return flag;
 }
 

@@ -31,17 +31,22 @@ export interface ExporterCommandOptions {
 export async function exporterCommand(opts: ExporterCommandOptions, io: Io, signals: SignalSource = process): Promise<number> {
   const listen = opts.listen ?? DEFAULT_EXPORTER_LISTEN;
   const where = parseListen(listen);
-  if (!where) throw new UsageError(`--listen takes HOST:PORT (e.g. ${DEFAULT_EXPORTER_LISTEN}), got ${JSON.stringify(listen)}`);
+  if (!where) {
+    const params = { example: DEFAULT_EXPORTER_LISTEN, value: JSON.stringify(listen) };
+    throw new UsageError(`--listen takes HOST:PORT (e.g. ${params.example}), got ${params.value}`, { msg: 'usage.exporter.listen', params });
+  }
   const level = opts.logLevel ?? 'info';
-  if (!['error', 'warn', 'info', 'debug'].includes(level)) throw new UsageError('--log-level takes error, warn, info or debug');
+  if (!['error', 'warn', 'info', 'debug'].includes(level)) throw new UsageError('--log-level takes error, warn, info or debug', { msg: 'usage.exporter.logLevel' });
   const format = opts.logFormat ?? 'text';
-  if (!['text', 'json'].includes(format)) throw new UsageError('--log-format takes text or json');
+  if (!['text', 'json'].includes(format)) throw new UsageError('--log-format takes text or json', { msg: 'usage.exporter.logFormat' });
   for (const p of opts.allow ?? []) parseAllowPattern(p);
 
   const config = opts.config ? await loadExporterConfig(opts.config) : validateExporterConfig(undefined);
   config.allow = [...config.allow, ...(opts.allow ?? [])];
   if (config.allow.length === 0) {
-    throw new UsageError('no target is allowed: give --allow PATTERN (e.g. --allow "*.example.com") or an `allow:` list in --config; an open /probe is a port scanner and relay tester for anyone who reaches it');
+    throw new UsageError('no target is allowed: give --allow PATTERN (e.g. --allow "*.example.com") or an `allow:` list in --config; an open /probe is a port scanner and relay tester for anyone who reaches it', {
+      msg: 'usage.exporter.noAllow',
+    });
   }
   const ca = opts.ca ? await readCaFile(opts.ca) : undefined;
   const runtimes = await moduleRuntimes(config, io.env, ca);

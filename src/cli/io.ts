@@ -10,6 +10,7 @@ import { EXIT, SIGNAL_EXIT } from '../lib/exit-codes.js';
 import { MAX_OAUTH_TOKEN_BYTES } from '../lib/oauth.js';
 import { quoteInput } from '../lib/text.js';
 import type { Credentials } from '../lib/types.js';
+import type { Lang } from '../i18n/types.js';
 
 /** Where the CLI writes; injectable so tests run commands in-process. */
 export interface Io {
@@ -21,6 +22,8 @@ export interface Io {
   signals?: boolean;
   /** Aborts when the user interrupts the command; commands pass it to the library. */
   signal?: AbortSignal;
+  /** The reader's language, decided once by main.ts (--lang, else LC_ALL, LC_MESSAGES, LANG). */
+  lang?: Lang;
 }
 
 let pipesGuarded = false;
@@ -66,7 +69,7 @@ export async function interruptible(io: Io, command: (io: Io) => Promise<number>
         process.exit(SIGNAL_EXIT[name]);
       }
       received = name;
-      controller.abort(new UsageError('interrupted'));
+      controller.abort(new UsageError('interrupted', { msg: 'usage.interrupted' }));
     };
     process.on(name, handler);
     return () => process.off(name, handler);
@@ -99,18 +102,18 @@ const MAX_STDIN_SECRET_BYTES = 4_096;
 
 /** Read a secret from stdin: the first line, without its line end. Never echoed, never logged. */
 export async function readSecretFromStdin(io: Io): Promise<string> {
-  if (io.stdin.isTTY) throw new UsageError('--password-stdin needs the password piped in, not typed (use the prompt instead)');
+  if (io.stdin.isTTY) throw new UsageError('--password-stdin needs the password piped in, not typed (use the prompt instead)', { msg: 'usage.stdinIsTerminal' });
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of io.stdin as AsyncIterable<Buffer | string>) {
     const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     size += b.length;
-    if (size > MAX_STDIN_SECRET_BYTES) throw new UsageError(`more than ${MAX_STDIN_SECRET_BYTES} bytes on stdin: that is not a password`);
+    if (size > MAX_STDIN_SECRET_BYTES) throw new UsageError(`more than ${MAX_STDIN_SECRET_BYTES} bytes on stdin: that is not a password`, { msg: 'usage.stdinTooLarge', params: { max: MAX_STDIN_SECRET_BYTES } });
     chunks.push(b);
     if (b.includes(0x0a)) break;
   }
   const line = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
-  if (line === '') throw new UsageError('--password-stdin: stdin held no password');
+  if (line === '') throw new UsageError('--password-stdin: stdin held no password', { msg: 'usage.stdinEmpty' });
   return line;
 }
 
@@ -130,56 +133,78 @@ export async function credentialsFrom(
     opts.passwordStdin && '--password-stdin',
     opts.oauthTokenEnv && '--oauth-token-env',
     opts.oauthTokenFile && '--oauth-token-file',
-  ].filter(Boolean);
-  if (sources.length > 1) throw new UsageError(`give the secret one way, not ${sources.join(' and ')}`);
+  ].filter((s): s is string => Boolean(s));
+  if (sources.length > 1) throw new UsageError(`give the secret one way, not ${sources.join(' and ')}`, { msg: 'usage.secretTwice', params: { sources } });
   if (!opts.user) {
-    if (sources.length > 0) throw new UsageError(opts.oauthTokenEnv || opts.oauthTokenFile ? 'an OAuth2 token needs --user' : 'a password needs --user');
+    if (sources.length > 0) {
+      throw opts.oauthTokenEnv || opts.oauthTokenFile
+        ? new UsageError('an OAuth2 token needs --user', { msg: 'usage.tokenNeedsUser' })
+        : new UsageError('a password needs --user', { msg: 'usage.passwordNeedsUser' });
+    }
     return undefined;
   }
   if (opts.oauthTokenEnv) return { user: opts.user, oauthToken: readSecretFromEnv(io, opts.oauthTokenEnv).trim() };
-  if (opts.oauthTokenFile) return { user: opts.user, oauthToken: await readSecretFile(opts.oauthTokenFile, 'token', MAX_OAUTH_TOKEN_BYTES) };
+  if (opts.oauthTokenFile) return { user: opts.user, oauthToken: await readTokenFile(opts.oauthTokenFile, MAX_OAUTH_TOKEN_BYTES) };
   if (opts.passwordStdin) return { user: opts.user, password: await readSecretFromStdin(io) };
   if (opts.passwordEnv) return { user: opts.user, password: readSecretFromEnv(io, opts.passwordEnv) };
   const fromEnv = io.env[PASSWORD_ENV];
   if (fromEnv) return { user: opts.user, password: fromEnv };
-  if (ifMissing === 'error') throw new UsageError(`--user needs a password or a token: ${PASSWORD_ENV}, --password-env VAR, --password-stdin, --oauth-token-env VAR or --oauth-token-file FILE (never a secret on the command line)`);
-  const typed = await promptSecret(io, `Password for ${opts.user}: `);
+  if (ifMissing === 'error') {
+    throw new UsageError(`--user needs a password or a token: ${PASSWORD_ENV}, --password-env VAR, --password-stdin, --oauth-token-env VAR or --oauth-token-file FILE (never a secret on the command line)`, {
+      msg: 'usage.userNeedsSecret',
+      params: { env: PASSWORD_ENV },
+    });
+  }
+  const typed = await promptSecret(io, { msg: 'cli.passwordPrompt', params: { user: opts.user } });
   return typed ? { user: opts.user, password: typed } : undefined;
 }
 
 export function readSecretFromEnv(io: Io, name: string): string {
   const value = io.env[name];
-  if (value === undefined || value === '') throw new UsageError(`environment variable ${name} is not set or empty`);
+  if (value === undefined || value === '') throw new UsageError(`environment variable ${name} is not set or empty`, { msg: 'usage.envUnset', params: { name } });
   return value;
 }
 
 /**
- * A secret from the first line of a file (an OAuth2 token kept fresh by the tool that obtains it), without its
- * line end. The file's content is never echoed, even in the error for a file that is too large.
+ * An OAuth2 token from the first line of a file (kept fresh by the tool that obtains it), without its line
+ * end. The file's content is never echoed, even in the error for a file that is too large.
  */
-export async function readSecretFile(file: string, what: string, maxBytes: number): Promise<string> {
+export async function readTokenFile(file: string, maxBytes: number): Promise<string> {
   const buf = await readFile(file).catch((err: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read the ${what} file ${file}: ${err.code === 'ENOENT' ? 'no such file' : (err.code ?? err.message)}`);
+    const reason = fileErrorReason(err);
+    throw new UsageError(`cannot read the token file ${file}: ${reason.english}`, { msg: 'usage.tokenFileUnreadable', params: { file, reason: reason.ref } });
   });
-  if (buf.length > maxBytes) throw new UsageError(`the ${what} file ${file} is larger than ${maxBytes} bytes: that is not a ${what}`);
+  if (buf.length > maxBytes) throw new UsageError(`the token file ${file} is larger than ${maxBytes} bytes: that is not a token`, { msg: 'usage.tokenFileTooLarge', params: { file, max: maxBytes } });
   const line = buf.toString('utf8').split(/\r?\n/)[0]?.trim() ?? '';
-  if (line === '') throw new UsageError(`the ${what} file ${file} is empty`);
+  if (line === '') throw new UsageError(`the token file ${file} is empty`, { msg: 'usage.tokenFileEmpty', params: { file } });
   return line;
 }
 
-/** Prompt on the terminal without echo. Only when stdin is a TTY. */
-export async function promptSecret(io: Io, question: string): Promise<string | undefined> {
+/** Why a file could not be read, in English and as the catalogue's `usage.fileError` (its code selects the words). */
+export function fileErrorReason(err: NodeJS.ErrnoException): { english: string; ref: { msg: string; params: { code: string } } } {
+  const code = err.code ?? err.message;
+  const english = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : code;
+  return { english, ref: { msg: 'usage.fileError', params: { code } } };
+}
+
+/**
+ * Prompt on the terminal without echo, in the reader's language (the catalogues load here, only when a
+ * terminal is there to ask). Only when stdin is a TTY.
+ */
+export async function promptSecret(io: Io, question: { msg: 'cli.passwordPrompt'; params: { user: string } }): Promise<string | undefined> {
   const stdin = io.stdin as NodeJS.ReadStream;
   if (!stdin.isTTY || typeof stdin.setRawMode !== 'function') return undefined;
-  io.stderr.write(question);
+  const { langFromEnv, translator } = await import('../i18n/index.js');
+  // Raw before the question shows: a key pressed as soon as it is on screen (Ctrl-C included) is the prompt's.
   stdin.setRawMode(true);
+  io.stderr.write(translator(io.lang ?? langFromEnv(io.env)).text(question.msg, question.params));
   stdin.resume();
   try {
     let value = '';
     for await (const chunk of stdin as AsyncIterable<Buffer>) {
       for (const ch of chunk.toString('utf8')) {
         if (ch === '\r' || ch === '\n') return value;
-        if (ch === '\u0003') throw new UsageError('cancelled');
+        if (ch === '\u0003') throw new UsageError('cancelled', { msg: 'usage.cancelled' });
         if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
         else value += ch;
       }
@@ -197,7 +222,7 @@ export { parseHostPort } from '../lookup/host-port.js';
 /** `--timeout MS` and friends: a whole number from 1 to the largest delay a timer holds (MAX_TIMER_MS). */
 export function parsePositiveInt(name: string, value: string, max = MAX_TIMER_MS): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n <= 0 || n > max) throw new UsageError(`${name} takes a whole number from 1 to ${max}, got ${quoteInput(value)}`);
+  if (!/^\d+$/.test(value) || n <= 0 || n > max) throw new UsageError(`${name} takes a whole number from 1 to ${max}, got ${quoteInput(value)}`, { msg: 'usage.wholeNumber', params: { name, max, value: quoteInput(value) } });
   return n;
 }
 
@@ -214,16 +239,18 @@ export async function readCaFile(file: string): Promise<string> {
   try {
     for await (const chunk of createReadStream(file, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>) {
       size += chunk.length;
-      if (size > MAX_CA_FILE_BYTES) throw new UsageError(`the CA file ${quoteInput(file)} is larger than ${MAX_CA_FILE_BYTES} bytes: that is not a CA bundle`);
+      if (size > MAX_CA_FILE_BYTES) {
+        throw new UsageError(`the CA file ${quoteInput(file)} is larger than ${MAX_CA_FILE_BYTES} bytes: that is not a CA bundle`, { msg: 'usage.caFileTooLarge', params: { file: quoteInput(file), max: MAX_CA_FILE_BYTES } });
+      }
       chunks.push(chunk);
     }
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    const e = err as NodeJS.ErrnoException;
-    throw new UsageError(`cannot read the CA file ${quoteInput(file)}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory' : e.message}`);
+    const reason = fileErrorReason(err as NodeJS.ErrnoException);
+    throw new UsageError(`cannot read the CA file ${quoteInput(file)}: ${reason.english}`, { msg: 'usage.caFileUnreadable', params: { file: quoteInput(file), reason: reason.ref } });
   }
   const pem = Buffer.concat(chunks).toString('utf8');
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`the CA file ${quoteInput(file)} holds no PEM certificate`);
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`the CA file ${quoteInput(file)} holds no PEM certificate`, { msg: 'usage.caFileNoPem', params: { file: quoteInput(file) } });
   return pem;
 }
 
@@ -232,15 +259,18 @@ export async function readCaFile(file: string): Promise<string> {
  * exist and the file must not be a directory. Whether it can be written shows only when it is written.
  */
 export async function assertWritableFile(option: string, file: string): Promise<void> {
-  if (file === '') throw new UsageError(`${option} needs a file name`);
+  if (file === '') throw new UsageError(`${option} needs a file name`, { msg: 'usage.fileNameMissing', params: { option } });
   const target = await stat(file).catch(() => undefined);
-  if (target?.isDirectory()) throw new UsageError(`${option} ${quoteInput(file)} is a directory, not a file`);
+  if (target?.isDirectory()) throw new UsageError(`${option} ${quoteInput(file)} is a directory, not a file`, { msg: 'usage.fileIsDirectory', params: { option, file: quoteInput(file) } });
   const dir = await stat(dirname(resolve(file))).catch(() => undefined);
-  if (!dir?.isDirectory()) throw new UsageError(`${option} ${quoteInput(file)}: the directory ${quoteInput(dirname(file))} does not exist`);
+  if (!dir?.isDirectory()) {
+    const params = { option, file: quoteInput(file), dir: quoteInput(dirname(file)) };
+    throw new UsageError(`${option} ${params.file}: the directory ${params.dir} does not exist`, { msg: 'usage.fileNoDirectory', params });
+  }
 }
 
 /** `--local-address ADDR`: an IP address of this machine (a name would be resolved in a place nobody sees). */
 export function parseLocalAddress(value: string): string {
-  if (isIP(value) === 0) throw new UsageError(`--local-address takes an IP address, got ${quoteInput(value)}`);
+  if (isIP(value) === 0) throw new UsageError(`--local-address takes an IP address, got ${quoteInput(value)}`, { msg: 'usage.localAddress', params: { value: quoteInput(value) } });
   return value;
 }

@@ -1,5 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isMaildoctorError, isUsageError, UsageError } from '../lib/errors.js';
+import { isLang, langFromEnv } from '../i18n/lang.js';
+import type { Lang } from '../i18n/types.js';
+import { commanderUsageError } from './commander-i18n.js';
 import { EXIT, EXIT_MEANINGS, SIGNAL_EXIT } from '../lib/exit-codes.js';
 import { PROTOCOLS } from '../probes/index.js';
 import { interruptible, parsePositiveInt, processIo, type Io } from './io.js';
@@ -36,20 +39,29 @@ ${examples.map((e) => `  $ ${e}`).join('\n')}`;
  * The CLI: argv parsed once, commands return an exit code or throw, and this is the one place that maps
  * errors to exit codes (changesets' shape). It never calls process.exit.
  */
-export async function run(argv: string[], io: Io = processIo()): Promise<number> {
+export async function run(argv: string[], processIo_: Io = processIo()): Promise<number> {
+  const lang = readerLang(argv, processIo_.env);
+  const io: Io = { ...processIo_, lang };
+  // English words are commander's and this file's own; another language loads its catalogue (only then).
+  const t = lang === 'en' ? undefined : (await import('../i18n/index.js')).translator(lang);
+  const titles: Record<string, string> = t
+    ? { 'Usage:': t.text('help.usage'), 'Options:': t.text('help.options'), 'Commands:': t.text('help.commands'), 'Arguments:': t.text('help.arguments'), 'Global Options:': t.text('help.globalOptions') }
+    : {};
   let exitCode: number = EXIT.OK;
   const program = new Command('maildoctor')
     .description('Tells why your email will not send (or receive) from this network, with evidence, and what settings work.')
-    .version(await version(), '-V, --version')
+    .version(await version(), '-V, --version', t?.text('help.version'))
     .addHelpText('after', helpAfter(['maildoctor check you@example.com', 'maildoctor probe smtp smtp.example.com:587', 'maildoctor discover you@example.com --json']))
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      // One error prefix for every message, commander's own included ("error: unknown option …").
-      outputError: (s, write) => write(s.replace(/^error: /, 'maildoctor: ')),
+      // commander's errors are printed by exitCodeFor, in the reader's language, with the one prefix.
+      outputError: () => undefined,
     })
+    .configureHelp({ styleTitle: (title) => titles[title] ?? title })
     .showSuggestionAfterError(true);
+  if (t) program.helpOption('-h, --help', t.text('help.help')).helpCommand('help [command]', t.text('help.help'));
 
   program
     .command('check')
@@ -75,7 +87,6 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('--timeout <ms>', 'overall deadline of the check in milliseconds (default 45000)')
     .option('--autoconfig <file>', 'write the recommended settings as a Thunderbird clientConfig v1.1 XML file (only when both incoming and outgoing have one; otherwise exit 1)')
     .option('--html <file>', 'also write the report as one self-contained HTML page (no external request, no secret)')
-    .option('--lang <lang>', 'language of the report: en or it (default: from LC_ALL, LC_MESSAGES or LANG)')
     .option('--send-test <to>', 'after the check, send ONE real test message to this address through the recommended server')
     .option('--json', 'print the report as JSON (schema: docs/check-report.md)')
     .option('--verbose', 'show the evidence of each finding (the servers’ deciding replies)')
@@ -161,20 +172,46 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
       exitCode = await (await import('./exporter.js')).exporterCommand(opts, io);
     });
 
+  // Every command takes --lang (a usage error of any command is said in it); readerLang read it already.
+  for (const command of program.commands) {
+    const what = command.name() === 'check' ? 'the report and messages' : 'messages';
+    command.addOption(new Option('--lang <lang>', `language of ${what}: en or it (default: from LC_ALL, LC_MESSAGES or LANG)`).argParser(parseLang));
+    if (t) command.helpOption('-h, --help', t.text('help.help'));
+  }
+
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (err) {
-    return exitCodeFor(await inReadersLanguage(err, argv, io), io);
+    return exitCodeFor(await inReadersLanguage(err, lang), io);
   }
+}
+
+/**
+ * The reader's language, decided once for the whole run: a valid `--lang` anywhere on the command line (commander
+ * has not parsed it yet when its own errors need words), else LC_ALL, LC_MESSAGES, LANG. An invalid `--lang` is
+ * refused by `parseLang`, in the locale's language.
+ */
+function readerLang(argv: string[], env: NodeJS.ProcessEnv): Lang {
+  const end = argv.indexOf('--');
+  const args = end < 0 ? argv : argv.slice(0, end);
+  const i = args.findLastIndex((a) => a === '--lang' || a.startsWith('--lang='));
+  const flag = i < 0 ? undefined : args[i]!.includes('=') ? args[i]!.slice('--lang='.length) : args[i + 1];
+  return flag !== undefined && isLang(flag) ? flag : langFromEnv(env);
+}
+
+function parseLang(value: string): Lang {
+  if (!isLang(value)) throw new UsageError(`--lang: ${JSON.stringify(value)} is not a language of maildoctor (en, it)`, { msg: 'usage.badLang', params: { value: JSON.stringify(value) } });
+  return value;
 }
 
 /** The one place errors become exit codes. */
 export function exitCodeFor(err: unknown, io: Io): number {
   if (err instanceof CommanderError) {
     // Help and version are "errors" to commander; their text is already printed.
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK;
-    return EXIT.USAGE;
+    const usage = commanderUsageError(err);
+    if (!usage) return EXIT.OK;
+    err = usage;
   }
   if (isUsageError(err)) {
     io.stderr.write(`maildoctor: ${err.message}\n`);
@@ -194,21 +231,19 @@ function collect(value: string, previous: string[] | undefined): string[] {
 }
 
 /**
- * A usage error that carries its catalogue message, in the reader's language (--lang, else LC_ALL, LC_MESSAGES,
- * LANG). The catalogues load only then: a run without a mistake does not pay for them here.
+ * A usage error (commander's own included) that carries its catalogue message, in the reader's language. The
+ * catalogues load only then: a run without a mistake does not pay for them here.
  */
-async function inReadersLanguage(err: unknown, argv: string[], io: Io): Promise<unknown> {
-  if (!isUsageError(err) || !err.msg) return err;
-  const { isLang, langFromEnv, translator } = await import('../i18n/index.js');
-  const i = argv.findIndex((a) => a === '--lang' || a.startsWith('--lang='));
-  const flag = i < 0 ? undefined : argv[i]!.includes('=') ? argv[i]!.slice('--lang='.length) : argv[i + 1];
-  const lang = flag && isLang(flag) ? flag : langFromEnv(io.env);
-  return new UsageError(translator(lang).text(err.msg.msg as never, err.msg.params ?? {}), err.msg);
+async function inReadersLanguage(err: unknown, lang: Lang): Promise<unknown> {
+  const usage = err instanceof CommanderError ? (commanderUsageError(err) ?? err) : err;
+  if (!isUsageError(usage) || !usage.msg) return usage;
+  const { translator } = await import('../i18n/index.js');
+  return new UsageError(translator(lang).text(usage.msg.msg as never, usage.msg.params ?? {}), usage.msg);
 }
 
 function collectTwo(value: string, previous: string[] | undefined): string[] {
   const list = [...(previous ?? []), value];
-  if (list.length > 2) throw new UsageError('--relay-test takes exactly two addresses: FROM TO');
+  if (list.length > 2) throw new UsageError('--relay-test takes exactly two addresses: FROM TO', { msg: 'usage.relayTestTwo' });
   return list;
 }
 

@@ -24,12 +24,15 @@ export interface ProbeCommandOptions {
 
 /** `maildoctor probe PROTOCOL HOST[:PORT]`: one probe, its transcript and a verdict. */
 export async function probeCommand(protocol: string, hostPort: string, opts: ProbeCommandOptions, io: Io): Promise<number> {
-  if (!isProtocol(protocol)) throw new UsageError(`unknown protocol ${JSON.stringify(protocol)}; one of: ${Object.keys(probes).join(', ')}`);
+  if (!isProtocol(protocol)) {
+    const params = { protocol: JSON.stringify(protocol), protocols: Object.keys(probes).join(', ') };
+    throw new UsageError(`unknown protocol ${params.protocol}; one of: ${params.protocols}`, { msg: 'usage.unknownProtocol', params });
+  }
   const target = parseHostPort(hostPort);
-  if (protocol === 'tcp' && target.port === undefined) throw new UsageError('a tcp probe needs HOST:PORT');
+  if (protocol === 'tcp' && target.port === undefined) throw new UsageError('a tcp probe needs HOST:PORT', { msg: 'usage.tcpNeedsPort' });
   const options: Partial<ProbeOptions> = {};
   if (opts.starttls !== undefined) {
-    if (!['required', 'optional', 'never'].includes(opts.starttls)) throw new UsageError('--starttls takes required, optional or never');
+    if (!['required', 'optional', 'never'].includes(opts.starttls)) throw new UsageError('--starttls takes required, optional or never', { msg: 'usage.starttlsPolicy' });
     options.starttls = opts.starttls as StartTlsPolicy;
   }
   if (opts.timeout !== undefined) options.timeoutMs = parsePositiveInt('--timeout', opts.timeout);
@@ -40,10 +43,12 @@ export async function probeCommand(protocol: string, hostPort: string, opts: Pro
   const credentials = await credentialsFrom(opts, io, 'error');
   if (credentials) options.credentials = credentials;
   if (opts.relayTest) {
-    if (!protocol.startsWith('smtp')) throw new UsageError('--relay-test is for smtp and smtps probes');
-    if (opts.relayTest.length !== 2) throw new UsageError('--relay-test takes exactly two addresses: FROM TO');
+    if (!protocol.startsWith('smtp')) throw new UsageError('--relay-test is for smtp and smtps probes', { msg: 'usage.relayTestSmtp' });
+    if (opts.relayTest.length !== 2) throw new UsageError('--relay-test takes exactly two addresses: FROM TO', { msg: 'usage.relayTestTwo' });
     const [from, to] = opts.relayTest as [string, string];
-    for (const a of [from, to]) if (!/^[^\s<>@]+@[^\s<>@]+$/.test(a)) throw new UsageError(`--relay-test: not an address: ${JSON.stringify(a)}`);
+    for (const a of [from, to]) {
+      if (!/^[^\s<>@]+@[^\s<>@]+$/.test(a)) throw new UsageError(`--relay-test: not an address: ${JSON.stringify(a)}`, { msg: 'usage.notAnAddress', params: { flag: '--relay-test', value: JSON.stringify(a) } });
+    }
     options.relayTest = { from, to };
   }
 

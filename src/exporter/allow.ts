@@ -49,22 +49,24 @@ export function parseAllowPattern(input: string): AllowPattern {
     [host, portText] = text.split(':') as [string, string];
   }
   host = normalizeHost(host);
-  const why = (reason: string): UsageError => new UsageError(`allow pattern ${JSON.stringify(input)}: ${reason}`);
-  if (host === '*' || host === '' || host === '*.') throw why('a pattern must name hosts or a network; "*" would allow every host (an open port scanner)');
+  const pattern = JSON.stringify(input);
+  const why = (english: string, msg: string, params?: { port: string }): UsageError =>
+    new UsageError(`allow pattern ${pattern}: ${english}`, { msg: 'usage.allow.pattern', params: { pattern, reason: { msg, ...(params ? { params } : {}) } } });
+  if (host === '*' || host === '' || host === '*.') throw why('a pattern must name hosts or a network; "*" would allow every host (an open port scanner)', 'usage.allow.everything');
   const [addr, bits] = host.split('/');
   if (bits !== undefined) {
     const family = net.isIP(addr!);
     const max = family === 6 ? 128 : 32;
-    if (!family || !/^\d{1,3}$/.test(bits) || Number(bits) > max) throw why('not a network in CIDR form (e.g. 203.0.113.0/24)');
-    if (Number(bits) === 0) throw why('a /0 network would allow every address (an open port scanner)');
+    if (!family || !/^\d{1,3}$/.test(bits) || Number(bits) > max) throw why('not a network in CIDR form (e.g. 203.0.113.0/24)', 'usage.allow.notCidr');
+    if (Number(bits) === 0) throw why('a /0 network would allow every address (an open port scanner)', 'usage.allow.zeroNetwork');
   } else if (!net.isIP(host) && !NAME.test(host)) {
-    throw why('not a host name, "*.domain", an address or a network');
+    throw why('not a host name, "*.domain", an address or a network', 'usage.allow.notHost');
   }
   let ports: AllowPattern['ports'] = 'mail';
   if (portText === '*') ports = 'any';
   else if (portText !== undefined) {
     const port = Number(portText);
-    if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65_535) throw why(`not a port number or "*": ${JSON.stringify(portText)}`);
+    if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65_535) throw why(`not a port number or "*": ${JSON.stringify(portText)}`, 'usage.allow.badPort', { port: JSON.stringify(portText) });
     ports = port;
   }
   return { text, host, ports };

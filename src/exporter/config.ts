@@ -178,17 +178,24 @@ export function parseYamlConfig(text: string, source: string): unknown {
 }
 
 /** Read a file of at most {@link MAX_CONFIG_BYTES}, as UTF-8, or a UsageError saying why not. */
-export async function readConfigText(file: string, what: string): Promise<string> {
+export async function readConfigText(file: string, kind: 'exporter' | 'web'): Promise<string> {
+  const what = kind === 'web' ? 'web config' : 'exporter config';
   const buf = await readFile(file).catch((err: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read the ${what} ${file}: ${err.code === 'ENOENT' ? 'no such file' : (err.code ?? err.message)}`);
+    const code = err.code ?? err.message;
+    throw new UsageError(`cannot read the ${what} ${file}: ${code === 'ENOENT' ? 'no such file' : code}`, {
+      msg: 'usage.exporter.configUnreadable',
+      params: { kind, file, reason: { msg: 'usage.fileError', params: { code } } },
+    });
   });
-  if (buf.length > MAX_CONFIG_BYTES) throw new UsageError(`the ${what} ${file} is larger than ${MAX_CONFIG_BYTES} bytes`);
+  if (buf.length > MAX_CONFIG_BYTES) {
+    throw new UsageError(`the ${what} ${file} is larger than ${MAX_CONFIG_BYTES} bytes`, { msg: 'usage.exporter.configTooLarge', params: { kind, file, max: MAX_CONFIG_BYTES } });
+  }
   return buf.toString('utf8');
 }
 
 /** Read, parse and validate a config file; paths in it are relative to its directory. */
 export async function loadExporterConfig(file: string): Promise<ExporterConfig> {
-  const text = await readConfigText(file, 'exporter config');
+  const text = await readConfigText(file, 'exporter');
   return validateExporterConfig(parseYamlConfig(text, file), { source: file, baseDir: path.dirname(path.resolve(file)) });
 }
 

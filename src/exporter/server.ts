@@ -92,11 +92,13 @@ export function probeDeadlineMs(moduleTimeoutMs: number, scrapeTimeoutHeader: st
 export async function startExporter(config: ExporterConfig, options: Partial<ExporterOptions> = {}): Promise<ExporterHandle> {
   const allow = new AllowList(config.allow);
   if (allow.size === 0) {
-    throw new UsageError('no target is allowed: give --allow PATTERN or an `allow:` list in the config (an open /probe would be a port scanner and relay tester for anyone who reaches it)');
+    throw new UsageError('no target is allowed: give --allow PATTERN or an `allow:` list in the config (an open /probe would be a port scanner and relay tester for anyone who reaches it)', {
+      msg: 'usage.exporter.noAllowConfig',
+    });
   }
   const listen = options.listen ?? DEFAULT_EXPORTER_LISTEN;
   const where = parseListen(listen);
-  if (!where) throw new UsageError(`--listen: not HOST:PORT: ${JSON.stringify(listen)}`);
+  if (!where) throw new UsageError(`--listen: not HOST:PORT: ${JSON.stringify(listen)}`, { msg: 'usage.exporter.listenBad', params: { value: JSON.stringify(listen) } });
   const web = options.web ?? { basicAuthUsers: {}, headers: {} };
   const runtimes = options.runtimes ?? new Map<string, ModuleRuntime>();
   const probes = options.probes ?? builtinProbes;
@@ -206,9 +208,11 @@ export async function startExporter(config: ExporterConfig, options: Partial<Exp
   server.requestTimeout = HEADERS_TIMEOUT_MS;
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new UsageError(`--listen ${listen}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EADDRNOTAVAIL' ? 'no such local address' : err.message}`)),
-    );
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const english = err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EADDRNOTAVAIL' ? 'no such local address' : err.message;
+      const reason = { msg: 'usage.listenError', params: { code: err.code === 'EADDRINUSE' || err.code === 'EADDRNOTAVAIL' ? err.code : err.message } };
+      reject(new UsageError(`--listen ${listen}: ${english}`, { msg: 'usage.listenFailed', params: { option: '--listen', listen, reason } }));
+    });
     server.listen({ host: where.host, port: where.port, exclusive: true }, () => resolve());
   });
   const addr = server.address() as AddressInfo;
@@ -248,7 +252,10 @@ export async function startExporter(config: ExporterConfig, options: Partial<Exp
 async function httpsServer(t: NonNullable<WebConfig['tls']>, onRequest: http.RequestListener): Promise<https.Server> {
   const read = (file: string, what: string): Promise<Buffer> =>
     readFile(file).catch((err: NodeJS.ErrnoException) => {
-      throw new UsageError(`web config: cannot read ${what} ${file}: ${err.code ?? err.message}`);
+      throw new UsageError(`web config: cannot read ${what} ${file}: ${err.code ?? err.message}`, {
+        msg: 'usage.exporter.webFileUnreadable',
+        params: { what, file, reason: { msg: 'usage.fileError', params: { code: err.code ?? err.message } } },
+      });
     });
   const [cert, key, ca] = await Promise.all([read(t.certFile, 'cert_file'), read(t.keyFile, 'key_file'), t.clientCaFile ? read(t.clientCaFile, 'client_ca_file') : undefined]);
   const options: https.ServerOptions = {
@@ -263,6 +270,9 @@ async function httpsServer(t: NonNullable<WebConfig['tls']>, onRequest: http.Req
   try {
     return https.createServer(options, onRequest);
   } catch (err) {
-    throw new UsageError(`web config: the TLS certificate, key or client CA is not usable: ${(err as Error).message}`);
+    throw new UsageError(`web config: the TLS certificate, key or client CA is not usable: ${(err as Error).message}`, {
+      msg: 'usage.exporter.webTlsUnusable',
+      params: { error: (err as Error).message },
+    });
   }
 }

@@ -96,7 +96,7 @@ export function validateWebConfig(input: unknown, source = 'web config', baseDir
 }
 
 export async function loadWebConfig(file: string): Promise<WebConfig> {
-  const text = await readConfigText(file, 'web config');
+  const text = await readConfigText(file, 'web');
   return validateWebConfig(parseYamlConfig(text, file), file, path.dirname(path.resolve(file)));
 }
 

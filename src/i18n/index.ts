@@ -14,8 +14,9 @@ import { EN_TEXT, type TextId } from './en/text.js';
 import { IT_ERRORS } from './it/errors.js';
 import { IT_FINDINGS } from './it/findings.js';
 import { IT_TEXT } from './it/text.js';
-import { LANGS, type FindingMessages, type Lang, type MessageParams, type MessageRef, type MessageValue } from './types.js';
+import { type FindingMessages, type Lang, type MessageParams, type MessageRef, type MessageValue } from './types.js';
 
+export { isLang, langFromEnv } from './lang.js';
 export { LANGS, type Lang, type MessageParams, type MessageValue, type MessageRef, type FindingMessages } from './types.js';
 export type { TextId } from './en/text.js';
 
@@ -29,20 +30,6 @@ export const CATALOGUES: Record<Lang, Catalogue> = {
   en: { findings: EN_FINDINGS, errors: EN_ERRORS, text: EN_TEXT },
   it: { findings: IT_FINDINGS, errors: IT_ERRORS, text: IT_TEXT },
 };
-
-export function isLang(value: string): value is Lang {
-  return (LANGS as readonly string[]).includes(value);
-}
-
-/**
- * The language of the user's locale, POSIX order (LC_ALL, then LC_MESSAGES, then LANG): `it_IT.UTF-8` → `it`.
- * Anything that is not Italian (C, POSIX, unset, a language without a catalogue) is English.
- */
-export function langFromEnv(env: NodeJS.ProcessEnv): Lang {
-  const locale = [env.LC_ALL, env.LC_MESSAGES, env.LANG].find((v) => v !== undefined && v !== '') ?? '';
-  const code = locale.split(/[_.@-]/)[0]!.toLowerCase();
-  return isLang(code) ? code : 'en';
-}
 
 /** Something with a code-free wording: a finding as the report holds it. */
 export interface Localisable {
@@ -115,7 +102,7 @@ export class Translator {
 }
 
 /** A UsageError whose sentence comes from the catalogue: English in `message`, the reader's language in the CLI. */
-export function usageError(id: TextId, params: Record<string, string | number> = {}): UsageError {
+export function usageError(id: TextId, params: MessageParams = {}): UsageError {
   return new UsageError(translator('en').text(id, params), { msg: id, params });
 }
 

@@ -12,6 +12,59 @@ import type { FamilyAttempt } from './types.js';
  */
 export const CONNECTION_ATTEMPT_DELAY_MS = 250;
 
+/**
+ * A lost SYN is sent again after the initial retransmission timeout, 1 s (RFC 6298 §2.1 and §5.7; Linux's
+ * TCP_TIMEOUT_INIT). A connect deadline shorter than this would call a port filtered for one lost packet.
+ */
+export const SYN_RETRANSMIT_MS = 1_000;
+/** Round trips the retransmitted SYN's answer gets, on top of {@link SYN_RETRANSMIT_MS}. */
+export const ADAPTIVE_CONNECT_RTTS = 4;
+/** …and at least this long: a path measured at 1 ms still gets 200 ms for the answer to the resent SYN. */
+export const ADAPTIVE_CONNECT_MARGIN_MS = 200;
+
+/**
+ * Round trips measured on this machine's paths, shared by the probes of one check (nmap adapts its timeouts to
+ * measured RTTs the same way). Every answered connect (SYN-ACK or RST) records its duration for the address it
+ * dialled; a connect that has had no answer after {@link connectDeadlineMs} is then given up as filtered,
+ * instead of waiting out the fixed cap that stays for a first contact, when nothing has answered yet.
+ * A pending connect is re-timed when a round trip becomes known while it waits (probes start together).
+ */
+export class PathTimes {
+  /** The smallest connect time seen per address: the path's round trip (larger ones are our event loop's delay). */
+  readonly #rtt = new Map<string, number>();
+  readonly #listeners = new Set<() => void>();
+
+  /** An answered connect to `address` took `ms`. */
+  record(address: string, ms: number): void {
+    const known = this.#rtt.get(address);
+    if (known !== undefined && known <= ms) return;
+    this.#rtt.set(address, ms);
+    for (const listener of [...this.#listeners]) listener();
+  }
+
+  /** The round trip to `address`: its own when measured, else the longest of the other paths' (any answered connection). */
+  rttMs(address: string): number | undefined {
+    const own = this.#rtt.get(address);
+    if (own !== undefined) return own;
+    return this.#rtt.size ? Math.max(...this.#rtt.values()) : undefined;
+  }
+
+  /**
+   * How long a SYN to `address` may go unanswered before the port is called filtered: past the first SYN
+   * retransmission plus a few round trips; undefined while no round trip is known (the caller's cap applies).
+   */
+  connectDeadlineMs(address: string): number | undefined {
+    const rtt = this.rttMs(address);
+    return rtt === undefined ? undefined : SYN_RETRANSMIT_MS + Math.max(ADAPTIVE_CONNECT_MARGIN_MS, ADAPTIVE_CONNECT_RTTS * rtt);
+  }
+
+  /** Called whenever a round trip is learnt or gets shorter; returns the unsubscribe function. */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}
+
 export interface DialRequest {
   host: string;
   port: number;
@@ -27,6 +80,8 @@ export interface DialRequest {
   signal?: AbortSignal;
   /** A name with both A and AAAA: told the attempts' outcomes (settled once both are decided), failure or not. */
   onFamilies?: (families: Promise<FamilyAttempt[]>) => void;
+  /** Round trips learnt by the other probes of the check: they shorten the wait for an unanswered SYN. */
+  paths?: PathTimes;
 }
 
 export interface Dialled {
@@ -129,7 +184,7 @@ export async function dial(req: DialRequest): Promise<Dialled> {
   if (!v6 || !v4) {
     const first = addresses[0]!;
     req.onResolved?.(addresses);
-    const socket = await req.phases.run('connect', req.connectTimeoutMs, 'CONNECT_TIMEOUT', (signal) => connectOnce(first.address, req.port, signal, req.localAddress));
+    const socket = await req.phases.run('connect', req.connectTimeoutMs, 'CONNECT_TIMEOUT', (signal) => connectOnce(first.address, req.port, signal, req.localAddress, req.paths));
     return { socket, address: first.address, family: first.family, addresses: all, localAddress: socket.localAddress };
   }
   req.onResolved?.([v6, ...addresses.filter((a) => a !== v6)]);
@@ -162,7 +217,7 @@ function happyEyeballs(
     const t0 = performance.now();
     try {
       if (own.signal.aborted) throw own.signal.reason;
-      const socket = await connectOnce(a.address, req.port, own.signal, req.localAddress);
+      const socket = await connectOnce(a.address, req.port, own.signal, req.localAddress, req.paths);
       return { record: { family: a.family, address: a.address, outcome: 'connected', durationMs: Math.round(performance.now() - t0) }, socket };
     } catch (err) {
       const code = err instanceof MaildoctorError ? err.code : classifySocketError(err, 'connect').code;
@@ -209,7 +264,52 @@ function happyEyeballs(
   return { winner, families };
 }
 
-function connectOnce(address: string, port: number, signal: AbortSignal, localAddress?: string): Promise<net.Socket> {
+/**
+ * One TCP connect. With `paths`, its duration is recorded when the other side answers (connected or refused),
+ * and a SYN still unanswered once the path's adaptive deadline has passed ends the wait as CONNECT_TIMEOUT: the
+ * same code as the fixed cap's, with a message that says which deadline it was.
+ */
+function connectOnce(address: string, port: number, signal: AbortSignal, localAddress?: string, paths?: PathTimes): Promise<net.Socket> {
   const socket = net.connect({ host: address, port, localAddress, noDelay: true });
-  return socketReady(socket, 'connect', signal, (err) => classifySocketError(err, 'connect'));
+  const classify = (err: NodeJS.ErrnoException): MaildoctorError => classifySocketError(err, 'connect');
+  if (!paths) return socketReady(socket, 'connect', signal, classify);
+  const started = performance.now();
+  const local = new AbortController();
+  const onAbort = (): void => local.abort(signal.reason);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const retime = (): void => {
+    const deadlineMs = paths.connectDeadlineMs(address);
+    if (deadlineMs === undefined || local.signal.aborted) return;
+    clearTimeout(timer);
+    const rtt = paths.rttMs(address)!;
+    const giveUp = (): void =>
+      local.abort(
+        new MaildoctorError('CONNECT_TIMEOUT', 'connect', `No answer to the SYN in ${Math.round(deadlineMs)} ms (this path's round trip is ${rtt < 10 ? rtt.toFixed(1) : Math.round(rtt)} ms; a lost SYN is resent after ${SYN_RETRANSMIT_MS} ms)`),
+      );
+    timer = setTimeout(giveUp, Math.max(0, deadlineMs - (performance.now() - started)));
+  };
+  const unsubscribe = paths.onChange(retime);
+  retime();
+  const done = (): void => {
+    clearTimeout(timer);
+    unsubscribe();
+    signal.removeEventListener('abort', onAbort);
+  };
+  return socketReady(socket, 'connect', local.signal, (err) => {
+    // A reset is an answer: the path's round trip, as much as a SYN-ACK is.
+    if (err.code === 'ECONNREFUSED') paths.record(address, performance.now() - started);
+    return classify(err);
+  }).then(
+    (s) => {
+      done();
+      paths.record(address, performance.now() - started);
+      return s;
+    },
+    (err: unknown) => {
+      done();
+      throw err;
+    },
+  );
 }

@@ -1,4 +1,5 @@
 import { ERROR_CODES, type ErrorCode } from './codes.js';
+import type { MessageParams } from '../i18n/types.js';
 import type { ReplyEvidence } from './types.js';
 
 /**
@@ -24,12 +25,15 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
   /**
    * @param message the English sentence (logs, library callers)
-   * @param msg the same sentence as a message of the text catalogue (src/i18n), which the CLI prints in the
-   *   reader's language; see `usageError` in src/i18n/index.ts
+   * @param msg the same sentence as a message of the text catalogue (src/i18n: a `usage.*` id and its
+   *   parameters), which the CLI prints in the reader's language. Modules that must load fast (the probes, the
+   *   exporter) write the English here and the id beside it; the others may call `usageError` in
+   *   src/i18n/index.ts, which formats the English from the catalogue. test/i18n/usage-errors.test.ts checks
+   *   that every UsageError of src/ names a message of the catalogue.
    */
   constructor(
     message: string,
-    readonly msg?: { msg: string; params?: Record<string, string | number> },
+    readonly msg?: { msg: string; params?: MessageParams },
   ) {
     super(message);
   }

@@ -31,8 +31,14 @@ export function isOAuth(credentials: Credentials | undefined): credentials is OA
 
 /** A caller mistake, refused before anything is dialled: the token would break the SASL message. */
 export function assertSendableToken(token: string): void {
-  if (token.length > MAX_OAUTH_TOKEN_BYTES) throw new UsageError(`the OAuth2 token is longer than ${MAX_OAUTH_TOKEN_BYTES} bytes: that is not an access token`);
-  if (!B64TOKEN.test(token)) throw new UsageError('the OAuth2 token has characters an access token cannot have (RFC 6750 §2.1); give the access token itself, not a JSON document or a refresh token file');
+  if (token.length > MAX_OAUTH_TOKEN_BYTES) {
+    throw new UsageError(`the OAuth2 token is longer than ${MAX_OAUTH_TOKEN_BYTES} bytes: that is not an access token`, { msg: 'usage.tokenTooLong', params: { max: MAX_OAUTH_TOKEN_BYTES } });
+  }
+  if (!B64TOKEN.test(token)) {
+    throw new UsageError('the OAuth2 token has characters an access token cannot have (RFC 6750 §2.1); give the access token itself, not a JSON document or a refresh token file', {
+      msg: 'usage.tokenBadChars',
+    });
+  }
 }
 
 export function chooseOAuthMechanism(advertised: readonly string[]): OAuthMechanism | undefined {

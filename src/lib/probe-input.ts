@@ -33,9 +33,9 @@ export function assertSendableCredentials(credentials: Credentials | undefined):
   const unsendable = /[\r\n\0]/;
   // RFC 7628 §3.1 and XOAUTH2 separate their fields with %x01: a user name holding one would forge a field.
   // eslint-disable-next-line no-control-regex
-  if (unsendable.test(credentials.user) || (oauth && /\x01/.test(credentials.user))) throw new UsageError('the user name contains CR, LF or NUL, which cannot be sent');
+  if (unsendable.test(credentials.user) || (oauth && /\x01/.test(credentials.user))) throw new UsageError('the user name contains CR, LF or NUL, which cannot be sent', { msg: 'usage.userUnsendable' });
   if (oauth) assertSendableToken(credentials.oauthToken);
-  else if (unsendable.test(credentials.password)) throw new UsageError('the password contains CR, LF or NUL, which cannot be sent');
+  else if (unsendable.test(credentials.password)) throw new UsageError('the password contains CR, LF or NUL, which cannot be sent', { msg: 'usage.passwordUnsendable' });
 }
 
 /** The port to dial: the target's, else the protocol's default (a `tcp` probe has none). */

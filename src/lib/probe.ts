@@ -94,6 +94,7 @@ export class ProbeContext {
       connectTimeoutMs: this.timeouts.connect,
       localAddress: this.options.localAddress,
       lookup: this.options.lookup,
+      ...(this.options.paths ? { paths: this.options.paths } : {}),
       signal: this.deadline.signal,
       onFamilies: (families) => (this.families = families),
       // Recorded before the connect: a refused or filtered connect must still say which address it was.

@@ -33,6 +33,11 @@ export class LineSession {
     this.#attach(socket);
   }
 
+  /** The server closed its side, or the socket is gone: nothing more can be asked in this session. */
+  get ended(): boolean {
+    return this.#ended || this.#socket.destroyed;
+  }
+
   get socket(): net.Socket {
     return this.#socket;
   }

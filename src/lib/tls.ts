@@ -69,7 +69,12 @@ export function secureContextFor(ca: string | Buffer | Array<string | Buffer>): 
   const key = extra.map((c) => c.toString()).join('\n');
   let ctx = secureContexts.get(key);
   if (!ctx) {
-    ctx = tls.createSecureContext({ ca: [...tls.rootCertificates, ...extra] });
+    // Not `{ ca: [...tls.rootCertificates, ...extra] }`: Node parses every PEM of a `ca` option, and the ~150
+    // bundled roots cost 50-150 ms of one core per context, paid by the first handshake of every check (issue
+    // 13). A default context holds the process's root store, parsed once; adding a CA to it makes Node copy
+    // that store (by reference, SecureContext::AddCACert) before adding, so the shared store stays as it was.
+    ctx = tls.createSecureContext();
+    for (const c of extra) (ctx.context as { addCACert(cert: string | Buffer): void }).addCACert(c);
     if (secureContexts.size >= MAX_CACHED_CONTEXTS) secureContexts.delete(secureContexts.keys().next().value!);
     secureContexts.set(key, ctx);
   }

@@ -1,5 +1,6 @@
 import type { LookupFunction } from 'node:net';
 import type { ErrorCode } from './codes.js';
+import type { PathTimes } from './dial.js';
 
 /** Protocols maildoctor probes. `smtps`, `pop3s`, `imaps` are implicit TLS (RFC 8314). */
 export type Protocol = 'smtp' | 'smtps' | 'pop3' | 'pop3s' | 'imap' | 'imaps' | 'tcp';
@@ -50,6 +51,12 @@ export interface RelayTest {
   from: string;
   /** RCPT TO: an address outside the server's domains. */
   to: string;
+  /**
+   * With credentials: run the relay test once before AUTH too, in the same session (EHLO, MAIL/RCPT, RSET,
+   * AUTH, MAIL/RCPT, RSET, QUIT), its verdict kept in `relayBeforeAuth`. One session instead of two per port.
+   * @default false
+   */
+  beforeAuth?: boolean;
 }
 
 /** Per-phase caps in milliseconds; each is further capped by what remains of the probe's deadline. */
@@ -94,6 +101,11 @@ export interface ProbeOptions {
   localAddress: string;
   /** Injectable resolver (same shape as dns.lookup). */
   lookup: LookupFunction;
+  /**
+   * Round trips shared with other probes (a check passes one to all of its probes): once a path's round trip is
+   * known, a SYN without an answer is given up after the adaptive deadline instead of the connect cap.
+   */
+  paths: PathTimes;
   /** Detect a plaintext probe against an implicit-TLS port after this much greeting silence. @default 1500 */
   tlsSniffAfterMs: number;
   /**
@@ -255,6 +267,16 @@ export interface RelayOutcome {
   accepted: boolean;
 }
 
+/** The relay test without AUTH of a session that logs in afterwards (`RelayTest.beforeAuth`). */
+export interface RelayBeforeAuth extends RelayOutcome {
+  /** Milliseconds since the probe started when that part ended (after its RSET): where AUTH begins. */
+  endMs: number;
+  /** What a probe without credentials would have ended with: the refusal (RELAY_DENIED…) or a session failure. */
+  error?: ProbeError;
+  /** The server ended the session after it (closed, or said 421): AUTH was not tried in this session. */
+  sessionEnded?: boolean;
+}
+
 export interface MailboxOutcome {
   messages: number;
   /** POP3 STAT size in octets. */
@@ -303,6 +325,8 @@ export interface ProbeRecord {
   sizeLimit?: number;
   auth?: AuthOutcome;
   relay?: RelayOutcome;
+  /** SMTP with `relayTest.beforeAuth`: the relay test's verdict before AUTH, in the same session. */
+  relayBeforeAuth?: RelayBeforeAuth;
   mailbox?: MailboxOutcome;
   /** The test message's final reply, when `sendTest` was asked. */
   sent?: ReplyEvidence;

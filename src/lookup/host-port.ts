@@ -19,15 +19,16 @@ function stripZone(host: string): string {
  */
 export function parseHostPort(input: string, what = 'HOST[:PORT]'): { host: string; port?: number } {
   const text = input.trim();
-  const bad = (why: 'empty' | 'brackets' | 'ipv6Brackets' | 'badHost' | 'badPort'): UsageError => usageError(`usage.hostPort.${why}`, { what, quoted: quoteInput(input) });
-  if (text === '') throw bad('empty');
+  const bad = (id: 'usage.hostPort.empty' | 'usage.hostPort.brackets' | 'usage.hostPort.ipv6Brackets' | 'usage.hostPort.badHost' | 'usage.hostPort.badPort'): UsageError =>
+    usageError(id, { what, quoted: quoteInput(input) });
+  if (text === '') throw bad('usage.hostPort.empty');
   let host = text;
   let portText: string | undefined;
   const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(text);
   if (bracketed) {
     host = bracketed[1]!;
     portText = bracketed[2];
-    if (isIP(stripZone(host)) !== 6) throw bad('brackets');
+    if (isIP(stripZone(host)) !== 6) throw bad('usage.hostPort.brackets');
   } else if (isIP(stripZone(text)) !== 6) {
     const colon = text.lastIndexOf(':');
     if (colon >= 0) {
@@ -35,10 +36,10 @@ export function parseHostPort(input: string, what = 'HOST[:PORT]'): { host: stri
       portText = text.slice(colon + 1);
     }
     if (isIP(host) === 0 && !HOST_NAME.test(host)) {
-      throw bad(host.includes(':') ? 'ipv6Brackets' : 'badHost');
+      throw bad(host.includes(':') ? 'usage.hostPort.ipv6Brackets' : 'usage.hostPort.badHost');
     }
   }
   if (portText === undefined) return { host };
-  if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65_535) throw bad('badPort');
+  if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65_535) throw bad('usage.hostPort.badPort');
   return { host, port: Number(portText) };
 }

@@ -89,7 +89,7 @@ export function abortError(signal: AbortSignal, what: string, code: 'DNS_TIMEOUT
 
 /** Throws `UsageError` for a timeout a timer cannot hold. */
 export function assertTimeout(name: string, ms: number | undefined): void {
-  if (ms !== undefined && !isTimerDelay(ms)) throw usageError('usage.timeout', { name, max: String(MAX_TIMER_MS), value: String(ms) });
+  if (ms !== undefined && !isTimerDelay(ms)) throw usageError('usage.timerRange', { name, max: String(MAX_TIMER_MS), value: String(ms) });
 }
 
 function validSources(options: Partial<LookupOptions>): ConfigSources {

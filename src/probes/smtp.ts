@@ -5,7 +5,7 @@ import { greetingDomain, SmtpReplyAssembler, type SmtpReply } from '../lib/lines
 import { chooseOAuthMechanism, decodeOAuthChallenge, isOAuth, oauthDummyResponse, oauthInitialResponse } from '../lib/oauth.js';
 import { runProbe, type ProbeContext } from '../lib/probe.js';
 import { redacted } from '../lib/transcript.js';
-import type { ProbeOptions, ProbeResult, ProbeTarget, ReplyEvidence } from '../lib/types.js';
+import type { ProbeError, ProbeOptions, ProbeResult, ProbeTarget, ReplyEvidence } from '../lib/types.js';
 
 /** RFC 2606 reserves .invalid: our EHLO name claims no real host. */
 export const DEFAULT_HELO_NAME = 'maildoctor.invalid';
@@ -78,6 +78,9 @@ async function afterGreeting(ctx: ProbeContext, send: Send, implicitTls: boolean
     }
   }
 
+  // Issue 13: with `beforeAuth`, the relay test without AUTH first, in this same session; a server that ended
+  // the session there gets no AUTH in it (the check asks in a second session).
+  if (options.credentials && options.relayTest?.beforeAuth && !(await relayTestBeforeAuth(ctx, send))) return;
   const authenticated = (await ctx.logIn(() => authenticate(ctx, send))) ?? false;
   if (options.relayTest) await relayTest(ctx, send, authenticated);
   if (options.sendTest) await sendTestMessage(ctx, send, options.sendTest);
@@ -204,6 +207,44 @@ async function relayTest(ctx: ProbeContext, send: Send, authenticated: boolean):
   if (relay.accepted) return;
   const code: ErrorCode = rcpt.code === 530 ? 'AUTH_REQUIRED' : rcpt.code >= 400 && rcpt.code < 500 ? 'RELAY_TEMP_FAILURE' : 'RELAY_DENIED';
   throw new MaildoctorError(code, 'relay', `RCPT TO an external address refused: ${rcpt.code} ${rcpt.enhanced ?? ''} ${rcpt.text}`.replace(/\s+/g, ' '), evidence(rcpt));
+}
+
+/**
+ * The relay test without AUTH in the session that logs in next (issue 13: one session per server port): its
+ * verdict, a refusal included, goes to `relayBeforeAuth` and the session goes on to AUTH after the RSET. A
+ * failure that is not a server's answer (a timeout, a hang-up) ends the probe as it would have ended a probe
+ * without credentials. Returns false when the server ended the session (it closed, or said 421: RFC 5321
+ * §3.8), so that AUTH is asked in another session instead of read as failed.
+ */
+async function relayTestBeforeAuth(ctx: ProbeContext, send: Send): Promise<boolean> {
+  const { result } = ctx;
+  const codes: number[] = [];
+  const watched: Send = async (phase, line, shown) => {
+    const reply = await send(phase, line, shown);
+    codes.push(reply.code);
+    return reply;
+  };
+  let error: ProbeError | undefined;
+  let fatal: unknown;
+  try {
+    await relayTest(ctx, watched, false);
+  } catch (err) {
+    if (!(err instanceof MaildoctorError)) throw err;
+    error = { code: err.code, phase: err.phase, message: err.message, ...(err.reply ? { reply: err.reply } : {}) };
+    if (!err.reply) fatal = err;
+  }
+  const ended = fatal === undefined && (codes.includes(421) || ctx.session!.ended);
+  const { relay } = result;
+  delete result.relay;
+  result.relayBeforeAuth = {
+    ...(relay ?? { from: ctx.options.relayTest!.from, to: ctx.options.relayTest!.to, authenticated: false, accepted: false }),
+    endMs: Math.round(ctx.deadline.elapsed() * 100) / 100,
+    ...(error ? { error } : {}),
+    ...(ended ? { sessionEnded: true } : {}),
+  };
+  if (fatal) throw fatal;
+  if (ended) ctx.transcript.note('the server ended the session after the relay test without AUTH: AUTH is asked in a second session');
+  return !ended;
 }
 
 /** Only on the user's explicit request (`--send-test`): one short, real message. */

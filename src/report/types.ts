@@ -34,6 +34,12 @@ export interface CheckProbe {
   relayTest: boolean;
   /** Sources that named the server (discovery provenance, or `network` / `control`, or `thunderbird` for a configured one). */
   sources: Array<Provenance | 'network' | 'control' | 'thunderbird'>;
+  /**
+   * The probe whose session gave this result, when it was not this probe's own (issue 13: one session per server
+   * address and port): the relay test without AUTH of a session that then logged in, or another name of the
+   * same address whose certificate covers this name too.
+   */
+  session?: string;
   result: ProbeResult;
 }
 

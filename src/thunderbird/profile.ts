@@ -59,16 +59,16 @@ export async function locateProfile(dir?: string, env: NodeJS.ProcessEnv = proce
   const root = dir ?? thunderbirdRoot(env);
   if (await isFile(join(root, 'prefs.js'))) return root;
   const iniFile = join(root, 'profiles.ini');
-  if (!(await isFile(iniFile))) throw new UsageError(`--thunderbird-profile: no prefs.js or profiles.ini in ${root}`);
+  if (!(await isFile(iniFile))) throw new UsageError(`--thunderbird-profile: no prefs.js or profiles.ini in ${root}`, { msg: 'usage.profile.notFound', params: { dir: root } });
   const sections = ini.parse(await readFile(iniFile, 'utf8')) as Record<string, Record<string, string>>;
   const profiles = Object.entries(sections).filter(([name]) => /^Profile\d+$/.test(name)).map(([, s]) => s);
   const installDefault = Object.entries(sections).find(([name, s]) => name.startsWith('Install') && s['Default'])?.[1]['Default'];
   const chosen = installDefault
     ? (profiles.find((p) => p['Path'] === installDefault) ?? { Path: installDefault, IsRelative: '1' })
     : (profiles.find((p) => p['Default'] === '1') ?? (profiles.length === 1 ? profiles[0] : undefined));
-  if (!chosen?.['Path']) throw new UsageError(`--thunderbird-profile: ${iniFile} names no default profile`);
+  if (!chosen?.['Path']) throw new UsageError(`--thunderbird-profile: ${iniFile} names no default profile`, { msg: 'usage.profile.noDefault', params: { file: iniFile } });
   const path = chosen['IsRelative'] === '0' || isAbsolute(chosen['Path']) ? chosen['Path'] : join(dirname(iniFile), chosen['Path']);
-  if (!(await isFile(join(path, 'prefs.js')))) throw new UsageError(`--thunderbird-profile: the default profile ${path} has no prefs.js`);
+  if (!(await isFile(join(path, 'prefs.js')))) throw new UsageError(`--thunderbird-profile: the default profile ${path} has no prefs.js`, { msg: 'usage.profile.noPrefs', params: { dir: path } });
   return path;
 }
 
@@ -131,9 +131,9 @@ export function profileServers(prefs: Map<string, string | number | boolean>): O
 export async function readThunderbirdProfile(dir?: string, env: NodeJS.ProcessEnv = process.env): Promise<ThunderbirdProfile> {
   const profileDir = await locateProfile(dir, env);
   const file = join(profileDir, 'prefs.js');
-  if ((await stat(file)).size > MAX_PREFS_BYTES) throw new UsageError(`--thunderbird-profile: ${file} is too large to be Thunderbird's prefs.js`);
+  if ((await stat(file)).size > MAX_PREFS_BYTES) throw new UsageError(`--thunderbird-profile: ${file} is too large to be Thunderbird’s prefs.js`, { msg: 'usage.profile.tooLarge', params: { file } });
   const found = profileServers(parsePrefs(await readFile(file, 'utf8')));
-  if (found.addresses.length === 0) throw new UsageError(`--thunderbird-profile: no mail account (IMAP or POP3 with an address) in ${file}`);
+  if (found.addresses.length === 0) throw new UsageError(`--thunderbird-profile: no mail account (IMAP or POP3 with an address) in ${file}`, { msg: 'usage.profile.noAccount', params: { file } });
   return { dir: profileDir, ...found };
 }
 

@@ -70,6 +70,13 @@ const EXTRA: Record<string, (r: CheckReport) => void> = {
     assert.ok(probe(r, 'control:192.0.2.25:587').result.ok);
     assert.ok(r.findings.filter((f) => f.code === 'PORT_BLOCKED_BY_NETWORK').every((f) => translator('en').finding(f).summary.includes('port 25')));
     assert.ok(probe(r, 'outgoing:smtp.disney.test:587:auth').result.relay?.accepted, '587 with a login relays too');
+    // Issue 13: both relay tests of 587 in one session, shared by the other name of the address.
+    const session = probe(r, 'outgoing:smtp.disney.test:587:auth');
+    assert.equal(probe(r, 'outgoing:smtp.disney.test:587').session, session.id);
+    assert.equal(probe(r, 'outgoing:mail.disney.test:587:auth').session, session.id);
+    const said = session.result.transcript.filter((e) => e.dir === 'C').map((e) => e.line.split(' ')[0]);
+    assert.deepEqual(said, ['EHLO', 'STARTTLS', 'EHLO', 'MAIL', 'RCPT', 'RSET', 'AUTH', 'MAIL', 'RCPT', 'RSET', 'QUIT']);
+    assert.equal(probe(r, 'outgoing:smtp.disney.test:587').result.error?.code, 'RELAY_DENIED', 'the verdict without AUTH, kept');
   },
   'port25-rejected': (r) => {
     for (const id of ['outgoing:mail.disney.test:25', 'outgoing:smtp.disney.test:25', 'control:192.0.2.25:25']) {
@@ -139,6 +146,28 @@ const EXTRA: Record<string, (r: CheckReport) => void> = {
   },
 };
 
+/**
+ * Issue 13: one mail session per server address and port. A probe that names another's session shares its
+ * address and port; a second session of one address, port and protocol is there only for a name the first
+ * session's certificate failed.
+ */
+function assertOneSessionPerPort(r: CheckReport): void {
+  const byId = new Map(r.probes.map((p) => [p.id, p]));
+  for (const p of r.probes.filter((x) => x.session)) {
+    const lead = byId.get(p.session!);
+    assert.ok(lead && !lead.session, `${p.id}: its session ${p.session} is not a probe's own`);
+    assert.deepEqual([p.result.target.address, p.port, p.protocol], [lead.result.target.address, lead.port, lead.protocol], `${p.id} shares ${lead.id}'s session`);
+  }
+  const own = new Map<string, CheckReport['probes']>();
+  for (const p of r.probes.filter((x) => !x.session && (x.purpose === 'incoming' || x.purpose === 'outgoing'))) {
+    const key = `${p.result.target.address ?? p.host}:${p.port}:${p.protocol}`;
+    own.set(key, [...(own.get(key) ?? []), p]);
+  }
+  for (const [key, group] of own) {
+    if (group.length > 1) assert.equal(group[0]!.result.tls?.hostnameMatch, false, `${key}: ${group.length} sessions (${group.map((p) => p.id).join(', ')})`);
+  }
+}
+
 describe('maildoctor check in the lab (namespaces, Postfix, Dovecot, nftables)', function () {
   this.timeout(60_000);
   let lab: Lab;
@@ -174,6 +203,7 @@ describe('maildoctor check in the lab (namespaces, Postfix, Dovecot, nftables)',
       assert.deepEqual(settingOf(report.recommendation.incoming), expected.incoming);
       assert.deepEqual(settingOf(report.recommendation.outgoing), expected.outgoing);
       EXTRA[s.id]?.(report);
+      assertOneSessionPerPort(report);
       // The CLI's JSON is exactly the report builder's output for the facts it holds.
       assert.deepEqual(buildReport(factsOf(report)), report);
       matchSnapshot(s.id, normaliseReportText(renderReport(report, plainColors, { stable: true })));

@@ -33,7 +33,7 @@ describe('cli/io: the password prompt', () => {
     const stdin = Object.assign(new PassThrough(), { isTTY: true, rawModes: [] as boolean[], setRawMode(this: { rawModes: boolean[] }, on: boolean) { this.rawModes.push(on); return this; } });
     const io = memoryIo();
     Object.assign(io, { stdin });
-    const answer = promptSecret(io, 'Password for pippo: ');
+    const answer = promptSecret(io, { msg: 'cli.passwordPrompt', params: { user: 'pippo' } });
     stdin.write('hunter3\u007f2\r');
     assert.equal(await answer, 'hunter2');
     assert.deepEqual(stdin.rawModes, [true, false]);
@@ -44,7 +44,7 @@ describe('cli/io: the password prompt', () => {
   it('asks nothing when stdin is not a terminal', async () => {
     const { promptSecret } = await import('../../src/cli/io.js');
     const io = memoryIo();
-    assert.equal(await promptSecret(io, 'Password: '), undefined);
+    assert.equal(await promptSecret(io, { msg: 'cli.passwordPrompt', params: { user: 'pippo' } }), undefined);
     assert.equal(io.err(), '');
   });
 });

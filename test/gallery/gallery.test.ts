@@ -277,6 +277,16 @@ describe('gallery of broken servers', function () {
       assert.equal(result.tls?.trusted, true);
     });
 
+    it('--ca adds a CA for its probes only: the process’s shared root store does not trust it afterwards', async () => {
+      const server = await start(tlsSmtpServer(certs.valid));
+      // The extra CA is trusted through the cached context (secureContextFor, built on the shared root store)…
+      assert.equal((await probeSmtps({ host: server.host, port: server.port }, tlsOpts())).tls?.trusted, true);
+      // …and a default context, after it, still does not trust the test CA: the shared store was not changed.
+      const without = await probeSmtps({ host: server.host, port: server.port }, opts({ servername: CERT_NAME }));
+      assert.equal(without.tls?.trusted, false);
+      assert.equal(without.tls?.trustError, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+    });
+
     it('TLS alert during the handshake → TLS_HANDSHAKE_FAILED/tls', async () => {
       const server = await start(brokenTlsServer('alert'));
       const result = await probeSmtps({ host: server.host, port: server.port }, tlsOpts());

@@ -23,6 +23,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SYN_RETRANSMIT_MS } from '../../src/lib/dial.js';
 import type { ProbeResult } from '../../src/lib/types.js';
 import type { NsProbeOutcome, NsProbeRequest } from '../helpers/netns/probe-in-ns.js';
 
@@ -41,7 +42,7 @@ const NO_ROUTE_ADDR = '198.51.100.9';
 const NOBODY_ADDR = '192.0.2.3';
 
 /** The connect cap the probes run with: a filtered port costs this much. */
-const CONNECT_CAP_MS = 1_500;
+const CONNECT_CAP_MS = 2_500;
 /** Timer and scheduling slack on a loaded 2-core box. */
 const SLACK_MS = 500;
 /** A refusal or an ICMP error arrives in well under this. */
@@ -160,6 +161,11 @@ const skipReason = unavailable();
         { id: 'open-smtp', protocol: 'smtp', host: SERVER_ADDR, port: 587 },
         { id: 'no-route', protocol: 'tcp', host: NO_ROUTE_ADDR, port: 25 },
         { id: 'nobody', protocol: 'tcp', host: NOBODY_ADDR, port: 25 },
+        // One check's probes share what the paths' round trips are: the open port answers, the dropped one then
+        // waits past one SYN retransmission, not the whole cap (issue 13). Alone, a dropped port keeps the cap.
+        { id: 'adaptive-open', protocol: 'tcp', host: SERVER_ADDR, port: 587, paths: 'check' },
+        { id: 'adaptive-drop', protocol: 'smtp', host: SERVER_ADDR, port: 25, paths: 'check' },
+        { id: 'first-contact-drop', protocol: 'tcp', host: SERVER_ADDR, port: 25, paths: 'alone' },
       ],
     };
     const t0 = performance.now();
@@ -229,6 +235,19 @@ const skipReason = unavailable();
     assert.equal(smtp.ok, true, smtp.error?.message);
     assert.equal(smtp.greeting?.code, 220);
     assert.deepEqual(smtp.capabilities, ['PIPELINING']);
+  });
+
+  it('DROP with a known round trip (another probe of the same check answered) → CONNECT_TIMEOUT past the first SYN retransmission, before the cap', () => {
+    assert.equal(get('adaptive-open').ok, true);
+    const r = get('adaptive-drop');
+    expectError(r, 'CONNECT_TIMEOUT', 'connect');
+    assert.match(r.error!.message, /No answer to the SYN in \d+ ms \(this path's round trip is [\d.]+ ms; a lost SYN is resent after 1000 ms\)/);
+    // A lost SYN is resent after 1 s: the adaptive deadline waits for that one's answer, and no longer than needed.
+    assert.ok(r.durationMs >= SYN_RETRANSMIT_MS && r.durationMs < CONNECT_CAP_MS - 500, `${r.durationMs}ms`);
+    // Nothing else answered on its own PathTimes: the first contact keeps the fixed cap.
+    const alone = get('first-contact-drop');
+    expectError(alone, 'CONNECT_TIMEOUT', 'connect');
+    assert.ok(alone.durationMs >= CONNECT_CAP_MS - 5, `${alone.durationMs}ms`);
   });
 
   it('no route (198.51.100.9, no default route) → CONNECT_UNREACHABLE/connect at once (ENETUNREACH)', () => {

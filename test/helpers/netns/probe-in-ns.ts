@@ -8,6 +8,7 @@
  * TEST-NET-1/TEST-NET-2). Otherwise it exits 3 without a single connect.
  */
 import { networkInterfaces } from 'node:os';
+import { PathTimes } from '../../../src/lib/dial.js';
 import { probeSmtp } from '../../../src/probes/smtp.js';
 import { probeTcp } from '../../../src/probes/tcp.js';
 import type { ProbeResult } from '../../../src/lib/types.js';
@@ -16,7 +17,8 @@ export interface NsProbeRequest {
   /** The veth end this namespace must have (and nothing else but `lo`). */
   iface: string;
   connectMs: number;
-  probes: Array<{ id: string; protocol: 'tcp' | 'smtp'; host: string; port: number }>;
+  /** `paths`: the probes of one group share one PathTimes, as the probes of one check do. */
+  probes: Array<{ id: string; protocol: 'tcp' | 'smtp'; host: string; port: number; paths?: string }>;
 }
 
 export interface NsProbeOutcome {
@@ -47,10 +49,12 @@ const options = {
   starttls: 'never' as const,
   phaseTimeouts: { connect: request.connectMs, greeting: 2_000, command: 2_000 },
 };
+const groups = new Map<string, PathTimes>();
+const pathsOf = (name: string): PathTimes => groups.get(name) ?? groups.set(name, new PathTimes()).get(name)!;
 const outcomes: NsProbeOutcome[] = await Promise.all(
   request.probes.map(async (p) => ({
     id: p.id,
-    result: await (p.protocol === 'smtp' ? probeSmtp : probeTcp)({ host: p.host, port: p.port }, options),
+    result: await (p.protocol === 'smtp' ? probeSmtp : probeTcp)({ host: p.host, port: p.port }, { ...options, ...(p.paths ? { paths: pathsOf(p.paths) } : {}) }),
   })),
 );
 process.stdout.write(`${JSON.stringify(outcomes)}\n`);

@@ -208,6 +208,13 @@ export interface SmtpFaultOptions {
   onAuth?: string;
   /** Raw reply to MAIL FROM, e.g. '530 5.7.0 Authentication required\r\n'. @default 502 */
   onMail?: string;
+  /**
+   * Raw replies to RCPT TO before and after a successful AUTH (an `onAuth` starting with 235), e.g.
+   * `{ before: '554 5.7.1 Relay access denied\r\n', after: '250 2.1.5 OK\r\n' }`. @default 502
+   */
+  onRcpt?: { before: string; after: string };
+  /** Hang up right after refusing RCPT TO without AUTH (some servers end the session after a refusal). */
+  closeAfterRefusal?: boolean;
 }
 
 export const INJECTED_AFTER_STARTTLS = '220 Ready\r\n250 injected\r\n';
@@ -228,6 +235,7 @@ export function smtpServer(opts: SmtpFaultOptions = {}): Promise<FaultServer> {
   });
 
   function serveSmtp(raw: net.Socket, stream: Duplex, upgraded: boolean, t: Tracker): void {
+    let authenticated = false;
     const detach = onLines(stream, (line) => {
       const verb = line.split(' ')[0]!.toUpperCase();
       if (verb === 'EHLO') {
@@ -255,9 +263,14 @@ export function smtpServer(opts: SmtpFaultOptions = {}): Promise<FaultServer> {
           serveSmtp(raw, secure, true, t);
         });
       } else if (verb === 'AUTH' && opts.onAuth) {
+        authenticated = opts.onAuth.startsWith('235');
         stream.write(opts.onAuth);
       } else if (verb === 'MAIL' && opts.onMail) {
         stream.write(opts.onMail);
+      } else if (verb === 'RCPT' && opts.onRcpt) {
+        const reply = authenticated ? opts.onRcpt.after : opts.onRcpt.before;
+        if (!authenticated && opts.closeAfterRefusal && /^5/.test(reply)) return void stream.end(reply);
+        stream.write(reply);
       } else if (verb === 'QUIT') {
         stream.end('221 2.0.0 Bye\r\n');
       } else if (verb === 'RSET' || verb === 'NOOP') {
