@@ -14,6 +14,7 @@ import { networkFingerprint } from '../network/fingerprint.js';
 import type { CheckReport } from '../report/types.js';
 import { accountCheckOptions } from './account-options.js';
 import { buildAlert, type Alert } from './alert.js';
+import { langFromEnv } from '../i18n/lang.js';
 import { systemClock, type Clock } from './clock.js';
 import { validateAgentConfig, type AccountConfig, type AgentConfig } from './config.js';
 import { startHttpServer, type AgentHttpServer } from './http.js';
@@ -227,11 +228,12 @@ class Agent {
 
   #record(run: Run, account: string, report: CheckReport): void {
     const now = this.clock.now();
-    const summary = summarize(report, { fingerprint: run.fingerprint, reason: run.reason, checkedAt: new Date(now).toISOString() });
+    const lang = this.config.lang ?? langFromEnv(this.deps.env ?? process.env);
+    const summary = summarize(report, { fingerprint: run.fingerprint, reason: run.reason, checkedAt: new Date(now).toISOString(), lang });
     this.metrics.recordReport(account, report, now);
     const previous = this.state.lastSummary(account);
     const lastWorkingHere = this.state.lastWorking(run.fingerprint, account);
-    const alert = buildAlert(previous, summary, { id: (this.deps.id ?? randomUUID)(), ...(lastWorkingHere ? { lastWorkingHere } : {}) });
+    const alert = buildAlert(previous, summary, { id: (this.deps.id ?? randomUUID)(), lang, ...(lastWorkingHere ? { lastWorkingHere } : {}) });
     this.state.record(summary, workingSettings(summary));
     this.logger.info(`checked ${account}: sending ${summary.status.sending}, receiving ${summary.status.receiving}`, {
       event: 'check.done',

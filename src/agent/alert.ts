@@ -2,8 +2,9 @@
  * What the agent tells: the difference between two summaries of one account and the alert that difference
  * makes (one alert per change, none for an unchanged check). Pure functions: no I/O, no clock.
  */
+import { translator, type Lang, type Translator } from '../i18n/index.js';
 import type { CheckReport } from '../report/types.js';
-import { settingKey, type AccountSummary, type NetworkLabel, type RunReason, type WorkingSettings } from './summary.js';
+import { settingKey, type AccountSummary, type NetworkLabel, type RunReason, type SettingSummary, type WorkingSettings } from './summary.js';
 
 export type ChangeField = 'sending' | 'receiving' | 'outgoing' | 'incoming' | 'hybrid';
 
@@ -44,7 +45,9 @@ export interface Alert {
   kind: AlertKind;
   severity: 'error' | 'warning' | 'info';
   account: string;
-  /** One line for a notification title or a chat message. */
+  /** The language of `summary` and of the findings' summaries: the agent's (its config's `lang`, else the locale). */
+  lang: Lang;
+  /** One line for a notification title or a chat message, in `lang`. */
   summary: string;
   changes: Change[];
   reason: RunReason;
@@ -64,36 +67,47 @@ export function alertKind(changes: Change[]): AlertKind {
   return 'settings-changed';
 }
 
-function headline(kind: AlertKind, current: AccountSummary, changes: Change[]): string {
-  const a = current.address;
-  const out = current.recommendation.outgoing;
+/** A setting as an alert shows it (`settingKey`'s words, in the reader's language): `host:port SSL/TLS, password`. */
+export function settingText(s: SettingSummary | undefined, t: Translator): string {
+  if (!s) return t.text('alert.noSetting');
+  return t.text('alert.setting', { host: s.host, port: s.port, security: { msg: `security.${s.security}` }, auth: s.auth });
+}
+
+function headline(kind: AlertKind, current: AccountSummary, changes: Change[], t: Translator): string {
+  const account = current.address;
+  const provider = current.network.provider ?? 'none';
+  const fields = (list: ChangeField[]): { msg: string }[] => list.map((f) => ({ msg: `alert.field.${f}` }));
   const broken = changes.filter((c) => c.to === 'fails').map((c) => c.field);
   const recovered = changes.filter((c) => c.from === 'fails').map((c) => c.field);
-  const where = current.network.provider ? ` on ${current.network.provider}` : '';
-  if (kind === 'broken') return `${a}: ${broken.join(' and ')} broken${where}`;
-  if (kind === 'recovered') return `${a}: ${recovered.join(' and ')} working again${where}${out ? ` (send through ${settingKey(out)})` : ''}`;
-  if (changes.some((c) => c.field === 'outgoing' || c.field === 'hybrid')) {
-    return `${a}: send through ${settingKey(out)}${current.recommendation.hybrid ? ` (hybrid: this network’s server${where})` : ''}`;
+  if (kind === 'broken') return t.text('alert.broken', { account, count: broken.length, fields: fields(broken), provider });
+  const out = current.recommendation.outgoing;
+  if (kind === 'recovered') {
+    return t.text('alert.recovered', { account, count: recovered.length, fields: fields(recovered), provider, out: out ? settingText(out, t) : 'none' });
   }
-  return `${a}: receive from ${settingKey(current.recommendation.incoming)}`;
+  if (changes.some((c) => c.field === 'outgoing' || c.field === 'hybrid')) {
+    return t.text('alert.sendThrough', { account, setting: settingText(out, t), hybrid: current.recommendation.hybrid ? 'yes' : 'no', provider });
+  }
+  return t.text('alert.receiveFrom', { account, setting: settingText(current.recommendation.incoming, t) });
 }
 
 /** The alert for a change, or undefined when nothing changed (one alert per change, none per unchanged check). */
 export function buildAlert(
   previous: AccountSummary | undefined,
   current: AccountSummary,
-  context: { id: string; lastWorkingHere?: WorkingSettings },
+  context: { id: string; lastWorkingHere?: WorkingSettings; lang?: Lang },
 ): Alert | undefined {
   const changes = diffSummaries(previous, current);
   if (changes.length === 0) return undefined;
   const kind = alertKind(changes);
+  const lang = context.lang ?? 'en';
   return {
     id: context.id,
     time: current.checkedAt,
     kind,
     severity: kind === 'broken' ? 'error' : kind === 'settings-changed' ? 'warning' : 'info',
     account: current.address,
-    summary: headline(kind, current, changes),
+    lang,
+    summary: headline(kind, current, changes, translator(lang)),
     changes,
     reason: current.reason,
     status: current.status,

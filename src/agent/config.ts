@@ -11,6 +11,8 @@ import { parseAddress } from '../discovery/address.js';
 import { Checker, ConfigError, fieldPath, kind } from '../lib/checker.js';
 import { UsageError } from '../lib/errors.js';
 import { parseListen } from '../lib/listen.js';
+import { isLang } from '../i18n/lang.js';
+import { LANGS, type Lang } from '../i18n/types.js';
 import { defaultStateDir } from './paths.js';
 
 /** Fingerprint poll: reads /proc and getifaddrs only, so every 2 s costs next to nothing. */
@@ -103,6 +105,8 @@ export interface AgentConfig {
   controls?: string[];
   /** Watch OS network events (Linux `ip monitor`, macOS `route monitor`) on top of polling. @default true */
   networkEvents: boolean;
+  /** The language of alerts (`en`, `it`). @default the agent's locale: LC_ALL, LC_MESSAGES, LANG */
+  lang?: Lang;
   notifiers: {
     log: LogConfig;
     webhook?: WebhookConfig;
@@ -232,7 +236,7 @@ export function validateAgentConfig(input: unknown, options: Partial<ValidateOpt
     defaultStateDir: options.defaultStateDir ?? defaultStateDir(),
   };
   const c = new Checker(opts);
-  const root = c.object(input, '', ['$schema', 'accounts', 'intervals', 'stateDir', 'controls', 'networkEvents', 'notifiers', 'metrics']);
+  const root = c.object(input, '', ['$schema', 'accounts', 'intervals', 'stateDir', 'controls', 'networkEvents', 'lang', 'notifiers', 'metrics']);
   if (!root) throw new ConfigError(opts.source, c.issues);
 
   const accounts: AccountConfig[] = [];
@@ -265,6 +269,11 @@ export function validateAgentConfig(input: unknown, options: Partial<ValidateOpt
   let controls: string[] | undefined;
   if (root.controls !== undefined) controls = c.strings(root.controls, 'controls', (s) => (HOST_PORT.test(s.trim()) ? undefined : 'must be HOST[:PORT]'));
   const networkEvents = root.networkEvents === undefined ? true : (c.boolean(root.networkEvents, 'networkEvents') ?? true);
+  let lang: Lang | undefined;
+  if (root.lang !== undefined) {
+    if (typeof root.lang === 'string' && isLang(root.lang)) lang = root.lang;
+    else c.fail('lang', `must be one of ${LANGS.join(', ')}, got ${JSON.stringify(root.lang)}`);
+  }
 
   const log: LogConfig = { console: true, json: false, level: 'info' };
   let webhook: WebhookConfig | undefined;
@@ -343,6 +352,7 @@ export function validateAgentConfig(input: unknown, options: Partial<ValidateOpt
     stateDir,
     ...(controls ? { controls } : {}),
     networkEvents,
+    ...(lang ? { lang } : {}),
     notifiers: { log, ...(webhook ? { webhook } : {}), desktop, ...(command ? { command } : {}) },
     metrics,
   };
@@ -354,7 +364,8 @@ export async function loadAgentConfig(file: string, options: Partial<Omit<Valida
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read the agent config ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new UsageError(`cannot read the agent config ${file}: ${code}`, { msg: 'usage.agent.configUnreadable', params: { file, reason: { msg: 'usage.fileError', params: { code } } } });
   }
   let doc: unknown;
   try {

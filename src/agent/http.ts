@@ -28,7 +28,7 @@ export interface AgentHttpServer {
 
 export async function startHttpServer(listen: string, handlers: HttpHandlers): Promise<AgentHttpServer> {
   const where = parseListen(listen);
-  if (!where) throw new UsageError(`metrics.listen: not HOST:PORT: ${listen}`);
+  if (!where) throw new UsageError(`metrics.listen: not HOST:PORT: ${listen}`, { msg: 'usage.agent.metricsListen', params: { value: listen } });
   const server = http.createServer((req, res) => {
     void handle(req, res, handlers).catch((err: Error) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
@@ -40,9 +40,11 @@ export async function startHttpServer(listen: string, handlers: HttpHandlers): P
   // A scraper's keep-alive connection must not hold the shutdown; close() below cuts idle ones.
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new UsageError(`metrics.listen ${listen}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EADDRNOTAVAIL' ? 'no such local address' : err.message}`)),
-    );
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const english = err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EADDRNOTAVAIL' ? 'no such local address' : err.message;
+      const reason = { msg: 'usage.listenError', params: { code: err.code === 'EADDRINUSE' || err.code === 'EADDRNOTAVAIL' ? err.code : err.message } };
+      reject(new UsageError(`metrics.listen ${listen}: ${english}`, { msg: 'usage.listenFailed', params: { option: 'metrics.listen', listen, reason } }));
+    });
     server.listen({ host: where.host, port: where.port, exclusive: true }, () => resolve());
   });
   const addr = server.address() as AddressInfo;

@@ -2,7 +2,7 @@
  * A check report boiled down to what the agent remembers per network and compares between checks (alert.ts
  * compares them). Pure functions: no I/O, no clock.
  */
-import { translator } from '../i18n/index.js';
+import { translator, type Lang } from '../i18n/index.js';
 import type { CheckReport, Setting } from '../report/types.js';
 
 /** Why a round of checks ran. */
@@ -40,7 +40,7 @@ export interface AccountSummary {
   network: NetworkLabel;
   status: CheckReport['status'];
   recommendation: { incoming?: SettingSummary; outgoing?: SettingSummary; hybrid: boolean };
-  /** The most severe findings, one line each. */
+  /** The most severe findings, one line each (in the agent's language when summarised). */
   findings: Array<{ code: string; severity: string; summary: string }>;
   probes: { total: number; ok: number };
 }
@@ -61,7 +61,8 @@ function settingSummary(s: Setting | undefined): SettingSummary | undefined {
   return { role: s.role, host: s.host, port: s.port, security: s.security, auth: s.auth, ...(s.username ? { username: s.username } : {}), verified: s.verified };
 }
 
-export function summarize(report: CheckReport, context: { fingerprint: string; reason: RunReason; checkedAt: string }): AccountSummary {
+export function summarize(report: CheckReport, context: { fingerprint: string; reason: RunReason; checkedAt: string; lang?: Lang }): AccountSummary {
+  const t = translator(context.lang ?? 'en');
   const n = report.network;
   const incoming = settingSummary(report.recommendation.incoming);
   const outgoing = settingSummary(report.recommendation.outgoing);
@@ -80,7 +81,7 @@ export function summarize(report: CheckReport, context: { fingerprint: string; r
     },
     status: { ...report.status },
     recommendation: { ...(incoming ? { incoming } : {}), ...(outgoing ? { outgoing } : {}), hybrid: report.recommendation.hybrid },
-    findings: report.findings.slice(0, MAX_SUMMARY_FINDINGS).map((f) => ({ code: f.code, severity: f.severity, summary: translator('en').finding(f).summary })),
+    findings: report.findings.slice(0, MAX_SUMMARY_FINDINGS).map((f) => ({ code: f.code, severity: f.severity, summary: t.finding(f).summary })),
     probes: { total: report.probes.length, ok: report.probes.filter((p) => p.result.ok).length },
   };
 }

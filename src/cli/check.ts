@@ -44,8 +44,28 @@ export interface CheckCommandOptions {
 }
 
 /**
+ * `check --thunderbird-profile --json` without an address, when the profile has several: one JSON document
+ * with a report per address and the run's exit code (docs/check-report.md, docs/profile-check.schema.json).
+ * One address keeps the single report, as `check ADDRESS --json` prints it.
+ */
+export interface ProfileCheckDocument {
+  /** Tells this document from a single report (which has `schemaVersion` 2 and `address` instead). */
+  kind: 'thunderbird-profile';
+  schemaVersion: typeof PROFILE_CHECK_SCHEMA_VERSION;
+  /** The profile directory that was read (never written). */
+  profile: string;
+  /** The command's exit code: the worst of the reports' (1 when any has a problem). */
+  exitCode: number;
+  /** One report per address of the profile, in the profile's order. */
+  reports: CheckReport[];
+}
+
+export const PROFILE_CHECK_SCHEMA_VERSION = 1;
+
+/**
  * `maildoctor check [ADDRESS]`. With --thunderbird-profile the profile's servers are probed as configured, and
- * without an address every address of the profile is checked, one report each (a JSON array when several).
+ * without an address every address of the profile is checked, one report each (with --json, one
+ * {@link ProfileCheckDocument} when several).
  */
 export async function checkCommand(address: string | undefined, opts: CheckCommandOptions, io: Io): Promise<number> {
   const t = translator(cliLang(opts.lang, io));
@@ -66,7 +86,10 @@ export async function checkCommand(address: string | undefined, opts: CheckComma
     const one = { ...opts, ...(opts.user || hasPassword ? { user } : {}) };
     code = Math.max(code, await checkAddress(a, one, io, t, { configured: profile.servers, collect: addresses.length > 1 && opts.json ? reports : undefined }));
   }
-  if (reports.length) io.stdout.write(`${toJsonText(reports)}\n`);
+  if (reports.length) {
+    const document: ProfileCheckDocument = { kind: 'thunderbird-profile', schemaVersion: PROFILE_CHECK_SCHEMA_VERSION, profile: profile.dir, exitCode: code, reports };
+    io.stdout.write(`${toJsonText(document)}\n`);
+  }
   return code;
 }
 

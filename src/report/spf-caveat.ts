@@ -46,8 +46,9 @@ export function spfCaveat(facts: CheckFacts, p: CheckProbe): Finding[] {
         result: ev.result,
         undecided: undecided ? 'yes' : 'no',
         fate: strict && !undecided ? (dmarc === 'reject' ? 'rejected' : 'spam') : 'suspicious',
-        // The evaluator's reason and deciding term are RFC 7208 data (a mechanism, a DNS name), not prose.
-        reason: ev.reason ?? 'none',
+        // The evaluator's reason is a message of the catalogue (said in the reader's language); the deciding
+        // term is RFC 7208 data (a mechanism, a DNS name), not prose.
+        reason: ev.reasonMsg ?? 'none',
         decidedBy: ev.decidedBy ?? 'none',
         dmarc: dmarc ?? 'absent',
       },

@@ -10,6 +10,7 @@
  */
 import net from 'node:net';
 import { expandIpv6 } from '../lookup/records.js';
+import { translator, type TextId } from '../i18n/index.js';
 
 export type SpfResult = 'pass' | 'fail' | 'softfail' | 'neutral' | 'none' | 'permerror' | 'temperror';
 export type SpfQueryType = 'TXT' | 'A' | 'AAAA' | 'MX';
@@ -38,8 +39,10 @@ export interface SpfEvaluation {
   result: SpfResult | 'incomplete';
   /** The term that decided, with the domain whose record holds it: `ip4:203.0.113.0/24 in _spf.example.test`. */
   decidedBy?: string;
-  /** Why a permerror, temperror or a ptr-neutral. */
+  /** Why a permerror, temperror or a ptr-neutral, in English (logs, evidence). */
   reason?: string;
+  /** The same as a message of the text catalogue (`spf.*`), which a report says in the reader's language. */
+  reasonMsg?: SpfReason;
   /** DNS-querying terms and void lookups counted (§4.6.4). */
   dnsTerms: number;
   voidLookups: number;
@@ -54,15 +57,25 @@ export const SPF_MAX_DNS_TERMS = 10;
 export const SPF_MAX_VOID_LOOKUPS = 2;
 export const SPF_MAX_MX_NAMES = 10;
 
+/** Why an evaluation ended without a verdict: an `spf.*` message of the text catalogue and its parameters. */
+export interface SpfReason {
+  msg: TextId & `spf.${string}`;
+  params: Record<string, string | number>;
+}
+
 const QUALIFIER: Record<string, SpfResult> = { '+': 'pass', '-': 'fail', '~': 'softfail', '?': 'neutral' };
 
 /** Thrown inside the evaluation to end it with a result (or a need for answers). */
 class Stop {
   constructor(
     readonly result: SpfResult | 'incomplete',
-    readonly reason?: string,
+    readonly reason?: SpfReason,
     readonly missing: Array<{ name: string; type: SpfQueryType }> = [],
   ) {}
+}
+
+function why(msg: SpfReason['msg'], params: SpfReason['params'] = {}): SpfReason {
+  return { msg, params };
 }
 
 /** A lookup table over recorded answers (names compared without case or trailing dot). */
@@ -83,7 +96,7 @@ export function evaluateSpf(q: SpfQuestion, lookup: SpfLookup): SpfEvaluation {
     return done(r.result, r.decidedBy ? { decidedBy: r.decidedBy } : {});
   } catch (e) {
     if (!(e instanceof Stop)) throw e;
-    return done(e.result, { ...(e.reason ? { reason: e.reason } : {}), missing: e.missing });
+    return done(e.result, { ...(e.reason ? { reason: translator('en').text(e.reason.msg, e.reason.params), reasonMsg: e.reason } : {}), missing: e.missing });
   }
 }
 
@@ -95,11 +108,11 @@ interface Counters {
 /** check_host() of §4 for one domain (a missing record is `none`; include and redirect make it a permerror). */
 function checkHost(q: SpfQuestion, domain: string, lookup: SpfLookup, c: Counters): { result: SpfResult; decidedBy?: string } {
   const txt = need(lookup, domain, 'TXT');
-  if (txt.status === 'error') throw new Stop('temperror', `the TXT lookup of ${domain} failed`);
+  if (txt.status === 'error') throw new Stop('temperror', why('spf.lookupFailed', { type: 'TXT', name: domain }));
   // §4.5: records that begin with "v=spf1" followed by a space or the end.
   const records = txt.data.filter((t) => /^v=spf1( |$)/i.test(t));
   if (records.length === 0) return { result: 'none' };
-  if (records.length > 1) throw new Stop('permerror', `${domain} publishes ${records.length} SPF records (§4.5 allows one)`);
+  if (records.length > 1) throw new Stop('permerror', why('spf.manyRecords', { domain, count: records.length }));
   const terms = records[0]!.split(' ').slice(1).filter(Boolean);
   let redirect: string | undefined;
   for (const term of terms) {
@@ -107,13 +120,13 @@ function checkHost(q: SpfQuestion, domain: string, lookup: SpfLookup, c: Counter
     if (mod) {
       const name = mod[1]!.toLowerCase();
       if (name === 'redirect') {
-        if (redirect !== undefined) throw new Stop('permerror', `${domain}: two redirect= modifiers`);
+        if (redirect !== undefined) throw new Stop('permerror', why('spf.twoRedirects', { domain }));
         redirect = mod[2]!;
       }
       continue; // exp= and unknown modifiers do not change the result (§6)
     }
     const m = /^([+\-~?]?)([a-z][a-z0-9_.-]*)(?::([^/]*))?((?:\/\d+)?(?:\/\/\d+)?)$/i.exec(term);
-    if (!m) throw new Stop('permerror', `${domain}: term "${term}" is not SPF syntax`);
+    if (!m) throw new Stop('permerror', why('spf.badTerm', { domain, term }));
     const qualifier = QUALIFIER[m[1] || '+']!;
     const mech = m[2]!.toLowerCase();
     const arg = m[3];
@@ -126,7 +139,7 @@ function checkHost(q: SpfQuestion, domain: string, lookup: SpfLookup, c: Counter
     const target = expand(redirect, q, domain);
     const r = checkHost(q, target, lookup, c);
     // §6.1: a redirect to a domain without an SPF record is a permerror.
-    if (r.result === 'none') throw new Stop('permerror', `redirect=${target}: no SPF record there`);
+    if (r.result === 'none') throw new Stop('permerror', why('spf.redirectNone', { target }));
     return r;
   }
   return { result: 'neutral', decidedBy: `no term matched in ${domain} (default neutral, §4.7)` };
@@ -142,16 +155,16 @@ function matches(q: SpfQuestion, domain: string, mech: string, arg: string | und
       return '';
     case 'ip4':
     case 'ip6': {
-      if (!arg || net.isIP(arg) !== (mech === 'ip4' ? 4 : 6)) throw new Stop('permerror', `${domain}: "${term}" is not a valid ${mech} network`);
+      if (!arg || net.isIP(arg) !== (mech === 'ip4' ? 4 : 6)) throw new Stop('permerror', why('spf.badNetwork', { domain, term, mech }));
       const bits = mech === 'ip4' ? cidr.v4 : cidr.v6 ?? cidr.v4;
       return yes(inCidr(q.ip, `${arg}/${bits ?? (mech === 'ip4' ? 32 : 128)}`));
     }
     case 'include': {
       countTerm(c);
-      if (!arg) throw new Stop('permerror', `${domain}: include without a domain`);
+      if (!arg) throw new Stop('permerror', why('spf.includeNoDomain', { domain }));
       const r = checkHost(q, expand(arg, q, domain), lookup, c);
       // §5.2: pass matches; fail/softfail/neutral do not; none is a permerror; errors propagate.
-      if (r.result === 'none') throw new Stop('permerror', `include:${expand(arg, q, domain)}: no SPF record there`);
+      if (r.result === 'none') throw new Stop('permerror', why('spf.includeNone', { target: expand(arg, q, domain) }));
       if (r.result === 'temperror' || r.result === 'permerror') throw new Stop(r.result);
       return r.result === 'pass' ? (r.decidedBy ?? '') : false;
     }
@@ -162,7 +175,7 @@ function matches(q: SpfQuestion, domain: string, mech: string, arg: string | und
     case 'mx': {
       countTerm(c);
       const mx = answer(lookup, target(), 'MX', c);
-      if (mx.length > SPF_MAX_MX_NAMES) throw new Stop('permerror', `mx:${target()}: more than ${SPF_MAX_MX_NAMES} MX names (§4.6.4)`);
+      if (mx.length > SPF_MAX_MX_NAMES) throw new Stop('permerror', why('spf.tooManyMx', { target: target(), max: SPF_MAX_MX_NAMES }));
       // Ask every exchange's addresses at once: one round of DNS, not one per host.
       const missing = mx.map((h) => ({ name: h, type: family === 4 ? ('A' as const) : ('AAAA' as const) })).filter((x) => lookup(x.name, x.type) === undefined);
       if (missing.length) throw new Stop('incomplete', undefined, missing);
@@ -170,20 +183,20 @@ function matches(q: SpfQuestion, domain: string, mech: string, arg: string | und
     }
     case 'exists': {
       countTerm(c);
-      if (!arg) throw new Stop('permerror', `${domain}: exists without a domain`);
+      if (!arg) throw new Stop('permerror', why('spf.existsNoDomain', { domain }));
       // §5.7: an A query whatever the connection's family; any answer matches.
       return yes(answer(lookup, expand(arg, q, domain), 'A', c).length > 0);
     }
     case 'ptr':
       countTerm(c);
-      throw new Stop('neutral', `${term} in ${domain}: the ptr mechanism is not evaluated (RFC 7208 §5.5: it SHOULD NOT be used, and receivers differ)`);
+      throw new Stop('neutral', why('spf.ptr', { term, domain }));
     default:
-      throw new Stop('permerror', `${domain}: unknown mechanism "${mech}"`);
+      throw new Stop('permerror', why('spf.unknownMechanism', { domain, mech }));
   }
 }
 
 function countTerm(c: Counters): void {
-  if (++c.dnsTerms > SPF_MAX_DNS_TERMS) throw new Stop('permerror', `more than ${SPF_MAX_DNS_TERMS} DNS-querying terms (RFC 7208 §4.6.4)`);
+  if (++c.dnsTerms > SPF_MAX_DNS_TERMS) throw new Stop('permerror', why('spf.tooManyTerms', { max: SPF_MAX_DNS_TERMS }));
 }
 
 function need(lookup: SpfLookup, name: string, type: SpfQueryType): SpfDnsAnswer {
@@ -195,9 +208,9 @@ function need(lookup: SpfLookup, name: string, type: SpfQueryType): SpfDnsAnswer
 /** The data of an answer a mechanism needs; a void one counts against the limit, a failed one is a temperror. */
 function answer(lookup: SpfLookup, name: string, type: SpfQueryType, c: Counters): string[] {
   const a = need(lookup, name, type);
-  if (a.status === 'error') throw new Stop('temperror', `the ${type} lookup of ${name} failed`);
+  if (a.status === 'error') throw new Stop('temperror', why('spf.lookupFailed', { type, name }));
   if (a.status === 'void' || a.data.length === 0) {
-    if (++c.voidLookups > SPF_MAX_VOID_LOOKUPS) throw new Stop('permerror', `more than ${SPF_MAX_VOID_LOOKUPS} lookups with no answer (RFC 7208 §4.6.4)`);
+    if (++c.voidLookups > SPF_MAX_VOID_LOOKUPS) throw new Stop('permerror', why('spf.tooManyVoid', { max: SPF_MAX_VOID_LOOKUPS }));
     return [];
   }
   return a.data;
@@ -217,7 +230,7 @@ function parseCidr(text: string, domain: string, term: string): Cidr {
   const v4 = m[1] === undefined ? undefined : Number(m[1]);
   const v6 = m[2] === undefined ? undefined : Number(m[2]);
   if ((v4 !== undefined && v4 > 32 && !/^ip6/i.test(term)) || (v4 !== undefined && v4 > 128) || (v6 !== undefined && v6 > 128)) {
-    throw new Stop('permerror', `${domain}: bad prefix length in "${term}"`);
+    throw new Stop('permerror', why('spf.badPrefix', { domain, term }));
   }
   return { ...(v4 !== undefined ? { v4 } : {}), ...(v6 !== undefined ? { v6 } : {}) };
 }
@@ -241,15 +254,15 @@ export function expand(spec: string, q: SpfQuestion, domain: string): string {
       if (other === '%') return '%';
       if (other === '_') return ' ';
       if (other === '-') return '%20';
-      throw new Stop('permerror', `bad macro "${whole}" in "${spec}"`);
+      throw new Stop('permerror', why('spf.badMacro', { macro: whole, spec }));
     }
     const value = values[letter!.toLowerCase()];
-    if (value === undefined) throw new Stop('permerror', `macro "${whole}" is not allowed in "${spec}"`);
+    if (value === undefined) throw new Stop('permerror', why('spf.macroNotAllowed', { macro: whole, spec }));
     let parts = value.split(new RegExp(`[${(delims || '.').replace(/[-\\\]]/g, '\\$&')}]`));
     if (rev) parts = parts.reverse();
     if (digits) {
       const n = Number(digits);
-      if (n === 0) throw new Stop('permerror', `macro "${whole}" keeps zero labels`);
+      if (n === 0) throw new Stop('permerror', why('spf.macroZero', { macro: whole }));
       parts = parts.slice(-n);
     }
     return parts.join('.');

@@ -6,7 +6,7 @@ import { ManualClock } from '../../src/agent/clock.js';
 import { monitorCommand, MONITOR_MAX_RESTARTS, watchNetworkEvents } from '../../src/agent/os-events.js';
 import { defaultConfigFile, defaultStateDir } from '../../src/agent/paths.js';
 import { Redactor, REDACTED } from '../../src/agent/redact.js';
-import { diffSummaries } from '../../src/agent/alert.js';
+import { buildAlert, diffSummaries } from '../../src/agent/alert.js';
 import { summarize, workingSettings } from '../../src/agent/summary.js';
 import { NetworkWatcher, TRIGGER_COALESCE_MS } from '../../src/agent/watcher.js';
 import type { SpawnFn } from '../../src/agent/notify/index.js';
@@ -185,6 +185,25 @@ describe('agent parts: summaries and diffs', () => {
     );
     const c = summarize(makeReport({ sending: 'unverified' }), ctx);
     assert.deepEqual(diffSummaries(a, c)[0], { field: 'sending', from: 'works', to: 'unverified' });
+  });
+
+  it('an alert speaks the agent’s language; its changes stay data (English keys, the same in every language)', () => {
+    const before = summarize(makeReport({ provider: 'isp.test' }), ctx);
+    const broken = summarize(makeReport({ provider: 'isp.test', sending: 'fails', receiving: 'fails' }), { ...ctx, lang: 'it' });
+    const it = buildAlert(before, broken, { id: 'a1', lang: 'it' })!;
+    assert.equal(it.lang, 'it');
+    assert.equal(it.summary, 'alice@mailbox.test: l’invio e la ricezione non funzionano più sulla rete isp.test');
+    const en = buildAlert(before, broken, { id: 'a1' })!;
+    assert.equal(en.summary, 'alice@mailbox.test: sending and receiving broken on isp.test');
+    assert.deepEqual(it.changes, en.changes);
+    const hybrid = summarize(makeReport({ provider: 'isp.test', outgoing: 'smtp.isp.test', hybrid: true }), ctx);
+    assert.equal(
+      buildAlert(before, hybrid, { id: 'a2', lang: 'it' })!.summary,
+      'alice@mailbox.test: spedisci tramite smtp.isp.test:25 STARTTLS, senza accesso (account ibrido: il server di posta in uscita di questa rete, isp.test)',
+    );
+    assert.equal(buildAlert(before, hybrid, { id: 'a2' })!.summary, 'alice@mailbox.test: send through smtp.isp.test:25 STARTTLS, no login (hybrid: this network’s server on isp.test)');
+    const back = buildAlert(broken, before, { id: 'a3', lang: 'it' })!;
+    assert.equal(back.summary, 'alice@mailbox.test: l’invio e la ricezione funzionano di nuovo sulla rete isp.test (spedisci tramite mail.mailbox.test:465 SSL/TLS, password normale)');
   });
 });
 

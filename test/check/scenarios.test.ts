@@ -365,6 +365,9 @@ describe('maildoctor check in the lab (namespaces, Postfix, Dovecot, nftables)',
       assert.equal(loop?.severity, 'warning', 'permerror under DMARC p=reject');
       assert.match(translator('en').finding(loop!).explanation, /broken \(more than 10 DNS-querying terms/);
       assert.match(translator('en').finding(loop!).explanation, /DMARC p=reject/);
+      // The evaluator's reason is a catalogue message: inside the Italian sentence it is Italian too (issue 14).
+      const italian = await lab.runCheck({ address: 'pippo@spf-loop.test', login: false, json: false, command: built, env: { LANG: 'it_IT.UTF-8' } });
+      assert.match(italian.stdout.replace(/\s+/g, ' '), /La regola SPF di spf-loop\.test è sbagliata \(più di 10 termini che interrogano il DNS \(RFC 7208 §4\.6\.4\)\): i destinatari/, italian.stdout);
       const fail = (await check('spf-fail.test')).findings.find((f) => f.code === 'SPF_HYBRID_FAIL');
       assert.equal(fail?.severity, 'warning', 'a fail is a caveat even without DMARC');
       assert.match(translator('en').finding(fail!).explanation, /SPF result "fail", decided by -all in spf-fail\.test\. spf-fail\.test publishes no DMARC policy/);

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { gatherSpf } from '../../src/check/spf-facts.js';
+import { translator } from '../../src/i18n/index.js';
 import { DnsClient } from '../../src/lookup/dns-client.js';
 import { lookupTxt } from '../../src/discovery/dns-lookups.js';
 import { txtAnswer } from '../../src/report/spf-caveat.js';
@@ -62,6 +63,10 @@ describe('report/spf: RFC 7208 evaluation over recorded DNS answers', () => {
     assert.equal(r.result, 'permerror');
     assert.match(r.reason!, /more than 10 DNS-querying terms/);
     assert.equal(r.dnsTerms, 11);
+    // The same reason as a catalogue message, which a report says in the reader's language.
+    assert.deepEqual(r.reasonMsg, { msg: 'spf.tooManyTerms', params: { max: 10 } });
+    assert.equal(translator('en').text(r.reasonMsg!.msg, r.reasonMsg!.params), r.reason);
+    assert.equal(translator('it').text(r.reasonMsg!.msg, r.reasonMsg!.params), 'più di 10 termini che interrogano il DNS (RFC 7208 §4.6.4)');
   });
 
   it('eleven a: terms are one too many (§4.6.4), even though none would match', async () => {

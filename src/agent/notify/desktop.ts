@@ -4,6 +4,7 @@
  * off without a word above debug level. The text goes in argv (notify-send) or as `on run argv` arguments
  * (AppleScript), never spliced into a script or a shell line.
  */
+import { translator } from '../../i18n/index.js';
 import type { Alert } from '../alert.js';
 import { runProgram, type SpawnFn } from './spawn.js';
 import { BoundedQueue, type Notifier, type NotifierContext } from './types.js';
@@ -35,7 +36,7 @@ export function desktopNotifier(ctx: NotifierContext, options: { platform?: Node
         ctx.count(name, 'skipped');
         return;
       }
-      const title = ctx.redactor.redact(`maildoctor: ${alert.kind === 'broken' ? 'mail broken' : alert.kind === 'recovered' ? 'mail works again' : 'new mail settings'}`);
+      const title = ctx.redactor.redact(translator(alert.lang ?? 'en').text(alert.kind === 'broken' ? 'alert.title.broken' : alert.kind === 'recovered' ? 'alert.title.recovered' : 'alert.title.settingsChanged'));
       const body = ctx.redactor.redact(alert.summary);
       const argv = desktopCommand(platform, title, body, alert.kind === 'broken')!;
       const r = await runProgram(argv, { env: ctx.childEnv(), timeoutMs: DESKTOP_TIMEOUT_MS, signal, ...(options.spawn ? { spawn: options.spawn } : {}) });
