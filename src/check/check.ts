@@ -14,6 +14,7 @@ import { assertTimeout, openSession, type LookupOptions } from '../lookup/sessio
 import { networkIdentity } from '../network/identity.js';
 import type { NetworkIdentityOwnOptions } from '../network/types.js';
 import { PathTimes } from '../lib/dial.js';
+import { prepareTls } from '../lib/tls.js';
 import { isOAuth } from '../lib/oauth.js';
 import type { Credentials, PhaseTimeouts, ProbeOptions, Protocol } from '../lib/types.js';
 import { probes } from '../probes/index.js';
@@ -101,6 +102,8 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
   const started = new Date();
   try {
     progress({ type: 'phase', phase: 'discovery' });
+    // While the first questions are on the wire: the TLS set-up every probe's first handshake would wait for.
+    setImmediate(() => prepareTls(options.ca));
     const [discovery, network] = await Promise.all([discover(parsed.address, session, options.discovery), networkIdentity(session, options.network)]);
     throwIfCallerAborted(options.signal);
 

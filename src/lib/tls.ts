@@ -82,6 +82,21 @@ export function secureContextFor(ca: string | Buffer | Array<string | Buffer>): 
 }
 
 /**
+ * Build now what the first handshake would otherwise build while every other probe waits behind it: the
+ * secure context (over the process's root store, parsed once) and the trust store's fingerprints, ~25 ms of
+ * one core. A check calls it once its discovery questions are on the wire, so that it costs a wait, not a probe.
+ */
+export function prepareTls(ca?: string | Buffer | Array<string | Buffer>): void {
+  try {
+    if (ca === undefined) tls.createSecureContext();
+    else secureContextFor(ca);
+    trustStoreFingerprints(ca);
+  } catch {
+    // A CA that does not parse fails again in the first handshake, where the probe reports it.
+  }
+}
+
+/**
  * The handshake, with certificate verification ON: we keep the connection long enough to read the peer's
  * certificate and report why it fails (expired, self-signed, wrong name…), then the caller stops the session
  * using `verdict`. Node's own `rejectUnauthorized` would tear the socket down before we could see the
