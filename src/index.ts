@@ -33,8 +33,11 @@ export type {
   TranscriptEntry,
 } from './lib/types.js';
 
-// Discovery: candidate servers for an address, and the network this machine is on.
+// Lookups (a session shared by discovery, network identity and the probes), discovery of an address's servers,
+// and the network this machine is on.
+export * from './lookup/index.js';
 export * from './discovery/index.js';
+export * from './network/index.js';
 
 // The check and the pure report builder.
 export { check, planProbes, DEFAULT_CONTROLS, DEFAULT_RELAY_RECIPIENT, CHECK_TIMEOUT_MS, CHECK_PROBE_TIMEOUT_MS, type CheckOptions, type CheckProgress } from './check/check.js';

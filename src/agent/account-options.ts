@@ -40,8 +40,7 @@ export async function accountCheckOptions(
     ...(acc.allowPlaintextAuth ? { allowPlaintextAuth: true } : {}),
     ...(acc.timeoutMs ? { timeoutMs: acc.timeoutMs } : {}),
     ...(acc.probeNetworkSmtp === false ? { probeNetworkSmtp: false } : {}),
-    // The ISPDB is asked by discovery (the mailbox's domain) and by network identity (the provider's).
-    ...(ispdb !== undefined ? { discovery: { ispdbBaseUrl: ispdb } } : {}),
-    network: { ...(ispdb !== undefined ? { ispdbBaseUrl: ispdb } : {}), ...(acc.echoUrl ? { echoUrl: acc.echoUrl } : {}) },
+    ...(ispdb !== undefined ? { ispdbBaseUrl: ispdb } : {}),
+    ...(acc.echoUrl ? { network: { echoUrl: acc.echoUrl } } : {}),
   };
 }

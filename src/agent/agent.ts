@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { check as realCheck, type CheckOptions } from '../check/check.js';
-import { networkFingerprint } from '../discovery/network.js';
+import { networkFingerprint } from '../network/fingerprint.js';
 import type { CheckReport } from '../report/types.js';
 import { accountCheckOptions } from './account-options.js';
 import { buildAlert, type Alert } from './alert.js';

@@ -4,9 +4,9 @@
  * well-known lists about the current public address. The report rule (src/report/rules/blocklist.ts) reads
  * the recorded answers; it never asks DNS itself.
  */
-import type { DnsClient } from '../discovery/dns-client.js';
-import { lookupBlocklists, type BlocklistFacts } from '../discovery/dnsbl.js';
-import type { NetworkIdentity } from '../discovery/network.js';
+import type { DnsClient } from '../lookup/dns-client.js';
+import { lookupBlocklists, type BlocklistFacts } from '../network/dnsbl.js';
+import type { NetworkIdentity } from '../network/types.js';
 import { Deadline } from '../lib/deadline.js';
 import { suggestsBlocklist } from '../report/analysis.js';
 import type { CheckProbe } from '../report/types.js';

@@ -3,20 +3,18 @@
  * deadline and per-probe deadlines, with staggered starts; then the pure report builder.
  */
 import type { ConfiguredServer } from '../thunderbird/profile.js';
-import { setMaxListeners } from 'node:events';
 import type { LookupFunction } from 'node:net';
 import { parseAddress } from '../discovery/address.js';
-import { discover, MAX_SIGNAL_LISTENERS } from '../discovery/discover.js';
-import { DnsClient } from '../discovery/dns-client.js';
-import { lookupAddresses } from '../discovery/dns-lookups.js';
-import { networkIdentity, type NetworkIdentityOptions } from '../discovery/network.js';
-import { resolveResolverSpecs, systemResolvers } from '../discovery/resolvers.js';
+import { discover } from '../discovery/discover.js';
 import type { DiscoverOptions, ServerCandidate } from '../discovery/types.js';
-import { abortedReason, Deadline, isTimerDelay, MAX_TIMER_MS, sleep } from '../lib/deadline.js';
+import { usageError } from '../i18n/index.js';
+import { abortedReason, sleep, type Deadline } from '../lib/deadline.js';
+import { parseHostPort } from '../lookup/host-port.js';
+import { assertTimeout, openSession, type LookupOptions } from '../lookup/session.js';
+import { networkIdentity } from '../network/identity.js';
+import type { NetworkIdentityOwnOptions } from '../network/types.js';
 import { PathTimes } from '../lib/dial.js';
-import { UsageError } from '../lib/errors.js';
 import { prepareTls } from '../lib/tls.js';
-import { parseHostPort } from '../lib/host-port.js';
 import { isOAuth } from '../lib/oauth.js';
 import type { Credentials, PhaseTimeouts, ProbeOptions, Protocol } from '../lib/types.js';
 import { probes } from '../probes/index.js';
@@ -39,14 +37,15 @@ export interface CheckProgress {
   total?: number;
 }
 
-export interface CheckOptions {
+/**
+ * Options of `check()`. The lookup ones (`dns`, `ca`, `ispdbBaseUrl`, `autoconfig`…) open the check's one lookup
+ * session, which discovery, network identity and the probes share: `ispdbBaseUrl` governs the ISPDB questions of
+ * both discovery (the address's domain) and network identity (the provider's).
+ */
+export interface CheckOptions extends Omit<LookupOptions, 'timeoutMs' | 'signal'> {
   /** Log in with these (the password never appears in the report). */
   credentials: Credentials;
   allowPlaintextAuth: boolean;
-  /** Resolvers instead of the system's (`HOST[:PORT]`). */
-  dns: string | string[];
-  /** Extra trusted CA certificates (PEM). */
-  ca: string | Buffer | Array<string | Buffer>;
   /** RCPT TO of relay tests. @default DEFAULT_RELAY_RECIPIENT */
   relayRecipient: string;
   /** Control endpoints `HOST[:PORT]` (default port 25). @default DEFAULT_CONTROLS */
@@ -64,10 +63,10 @@ export interface CheckOptions {
   maxHostsPerRole: number;
   signal: AbortSignal;
   onProgress: (event: CheckProgress) => void;
-  /** Passed to discover() (autoconfig ports, ISPDB base URL…). */
-  discovery: Partial<DiscoverOptions>;
-  /** Passed to networkIdentity() (echo URL…). */
-  network: Partial<NetworkIdentityOptions>;
+  /** Discovery's own deadline (within the check's). */
+  discovery: Partial<Pick<DiscoverOptions, 'timeoutMs'>>;
+  /** Passed to networkIdentity() (echo URL, its own deadline…). */
+  network: Partial<NetworkIdentityOwnOptions>;
   /** Probe the current network provider's SMTP servers (the hybrid option). @default true */
   probeNetworkSmtp: boolean;
   /** DNS blocklist lookups of the public address (`--dnsbl`, `--no-dnsbl`). @default when a refusal suggests it */
@@ -91,37 +90,26 @@ type PlannedProbe = Omit<CheckProbe, 'result'> & {
 export async function check(address: string, options: Partial<CheckOptions> = {}): Promise<CheckReport> {
   const parsed = parseAddress(address); // UsageError on malformed input
   const relayRecipient = options.relayRecipient ?? DEFAULT_RELAY_RECIPIENT;
-  if (!/^[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+$/.test(relayRecipient)) throw new UsageError(`relay recipient is not an address: ${relayRecipient}`, { msg: 'usage.relayRecipient', params: { value: relayRecipient } });
+  if (!/^[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+$/.test(relayRecipient)) throw usageError('usage.relayRecipient', { value: relayRecipient });
   const controlSpecs = (options.controls ?? DEFAULT_CONTROLS).map(parseControl);
-  for (const [name, ms] of [['timeoutMs', options.timeoutMs], ['probeTimeoutMs', options.probeTimeoutMs]] as const) {
-    if (ms !== undefined && !isTimerDelay(ms)) throw new UsageError(`${name} must be 1 to ${MAX_TIMER_MS} milliseconds, got ${ms}`, { msg: 'usage.timerRange', params: { name, max: MAX_TIMER_MS, value: String(ms) } });
-  }
+  assertTimeout('timeoutMs', options.timeoutMs);
+  assertTimeout('probeTimeoutMs', options.probeTimeoutMs);
   const progress = options.onProgress ?? (() => {});
-  const deadline = new Deadline(options.timeoutMs ?? CHECK_TIMEOUT_MS, options.signal);
-  // Discovery, every probe and every worker's stagger sleep listen on this one signal: far more than Node's
-  // default of 10 listeners, which would print a MaxListenersExceededWarning on every check.
-  setMaxListeners(MAX_SIGNAL_LISTENERS, deadline.signal);
+  // The check's one lookup session: the resolver setting is resolved here, once; its deadline is the check's.
+  const { dns: dnsOption, ...rest } = options;
+  const session = await openSession({ ...rest, ...(dnsOption ? { dns: dnsOption } : {}) }, CHECK_TIMEOUT_MS);
+  const { deadline, dns } = session;
   const started = new Date();
   try {
-    const resolvers = options.dns ? await resolveResolverSpecs(options.dns) : systemResolvers().servers;
-    const dns = new DnsClient({ servers: resolvers, signal: deadline.signal });
-    const dnsOption = options.dns ?? undefined;
-
     progress({ type: 'phase', phase: 'discovery' });
     // While the first questions are on the wire: the TLS set-up every probe's first handshake would wait for.
     setImmediate(() => prepareTls(options.ca));
-    const [discovery, network] = await Promise.all([
-      discover(parsed.address, { ...options.discovery, ...(dnsOption ? { dns: dnsOption } : {}), ...(options.ca ? { ca: options.ca } : {}), signal: deadline.signal }),
-      networkIdentity({ ...options.network, ...(dnsOption ? { dns: dnsOption } : {}), ...(options.ca ? { ca: options.ca } : {}), signal: deadline.signal }),
-    ]);
+    const [discovery, network] = await Promise.all([discover(parsed.address, session, options.discovery), networkIdentity(session, options.network)]);
     throwIfCallerAborted(options.signal);
 
-    // Probes resolve names through the same resolvers as discovery (so --dns means one view of DNS), reusing
-    // every address discovery already learnt.
-    const known = new Map<string, string[]>();
-    for (const h of discovery.facts.hosts) if (h.addresses.length) known.set(h.host.toLowerCase(), h.addresses);
-    for (const c of network.provider?.smtp ?? []) if (c.addresses.length) known.set(c.host.toLowerCase(), c.addresses);
-    const lookup = dnsLookup(dns, known, deadline.signal);
+    // Probes resolve names through the session (so --dns means one view of DNS), reusing every address
+    // discovery and network identity already learnt.
+    const { lookup } = session;
 
     const plan = planProbes(discovery.candidates, network.provider?.smtp ?? [], controlSpecs, options, parsed.address);
     progress({ type: 'phase', phase: 'probes', total: plan.length, done: 0 });
@@ -162,7 +150,7 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
     deadline.cancel(abortedReason(err, 'check'));
     throw err;
   } finally {
-    deadline.dispose();
+    await session.close();
   }
 }
 
@@ -323,22 +311,4 @@ async function runPlan(
   // A worker that finds the queue empty ends: a session queued again is taken by the worker that queued it.
   await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, worker));
   return results;
-}
-
-/** A `dns.lookup`-shaped function over our DNS client, seeded with addresses discovery already has. */
-export function dnsLookup(dns: DnsClient, known: Map<string, string[]>, signal: AbortSignal): LookupFunction {
-  return ((hostname: string, _opts: unknown, callback: (err: NodeJS.ErrnoException | null, addresses: Array<{ address: string; family: number }>) => void) => {
-    const answer = (list: string[]): void =>
-      callback(null, list.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
-    const cached = known.get(hostname.toLowerCase());
-    if (cached) return answer(cached);
-    lookupAddresses(dns, hostname, signal).then(
-      (facts) => {
-        if (facts.addresses.length) return answer(facts.addresses);
-        const code = facts.status === 'not-found' ? 'ENOTFOUND' : 'EAI_AGAIN';
-        callback(Object.assign(new Error(`${hostname}: ${facts.error?.message ?? 'no address'}`), { code }), []);
-      },
-      (err: Error) => callback(Object.assign(err, { code: 'EAI_AGAIN' }), []),
-    );
-  }) as unknown as LookupFunction;
 }

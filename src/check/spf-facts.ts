@@ -4,8 +4,9 @@
  * recorded, so that the report (src/report/spf.ts, pure) evaluates the same table. The evaluator says which
  * answers it lacks; this asks them and evaluates again, until it decides (§4.6.4 bounds the rounds).
  */
-import type { DnsClient } from '../discovery/dns-client.js';
-import { lookupMx, lookupTxt, recordsOf } from '../discovery/dns-lookups.js';
+import type { DnsClient } from '../lookup/dns-client.js';
+import { recordsOf } from '../lookup/records.js';
+import { lookupMx, lookupTxt } from '../discovery/dns-lookups.js';
 import { Deadline } from '../lib/deadline.js';
 import { txtAnswer } from '../report/spf-caveat.js';
 import { evaluateSpf, spfTable, type SpfDnsAnswer, type SpfQuestion, type SpfQueryType } from '../report/spf.js';

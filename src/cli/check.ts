@@ -115,13 +115,7 @@ async function checkAddress(
   if (opts.dnsbl !== undefined) options.dnsbl = { mode: opts.dnsbl };
   if (opts.timeout !== undefined) options.timeoutMs = parsePositiveInt('--timeout', opts.timeout);
   if (opts.echoUrl) options.network = { echoUrl: opts.echoUrl };
-  // The ISPDB is asked twice: for the address's domain (discovery) and for the network provider's domain
-  // (networkIdentity); --ispdb/--no-ispdb govern both, or --no-ispdb would still send the provider's domain.
-  if (opts.ispdb === false || typeof opts.ispdb === 'string') {
-    const ispdbBaseUrl = opts.ispdb as string | false;
-    options.discovery = { ispdbBaseUrl };
-    options.network = { ...options.network, ispdbBaseUrl };
-  }
+  if (opts.ispdb === false || typeof opts.ispdb === 'string') options.ispdbBaseUrl = opts.ispdb;
   if (opts.autoconfig !== undefined) await assertWritableFile('--autoconfig', opts.autoconfig);
   if (opts.html !== undefined) await assertWritableFile('--html', opts.html);
   if (opts.sendTest && !/^[^\s<>@]+@[^\s<>@]+$/.test(opts.sendTest)) throw usageError('usage.notAnAddress', { flag: '--send-test', value: JSON.stringify(opts.sendTest) });

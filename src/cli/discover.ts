@@ -1,8 +1,9 @@
 import { escapeStrings, toJsonText } from '../lib/text.js';
 import { EXIT } from '../lib/exit-codes.js';
 import { readCaFile, throwIfInterrupted, type Io } from './io.js';
-import { discover, networkIdentity } from '../discovery/index.js';
-import type { DiscoverOptions, DiscoveryResult, MailRole, NetworkIdentity, NetworkIdentityOptions, ServerCandidate } from '../discovery/index.js';
+import { discover } from '../discovery/index.js';
+import type { DiscoverOptions, DiscoveryResult, MailRole, ServerCandidate } from '../discovery/index.js';
+import { networkIdentity, type NetworkIdentity, type NetworkIdentityOptions } from '../network/index.js';
 
 /** Where these commands write (a subset of the CLI's Io, so that embedders need only two streams). */
 export type CommandIo = Pick<Io, 'stdout' | 'stderr' | 'signal'>;

@@ -62,13 +62,23 @@ export async function interruptible(io: Io, command: (io: Io) => Promise<number>
   if (!io.signals) return command(io);
   const controller = new AbortController();
   let received: keyof typeof SIGNAL_EXIT | undefined;
+  // The line is said in the reader's language: its words load on the first signal, while the command winds down.
+  let interrupted = 'interrupted';
+  let words: Promise<void> = Promise.resolve();
   const handlers = (Object.keys(SIGNAL_EXIT) as Array<keyof typeof SIGNAL_EXIT>).map((name) => {
     const handler = (): void => {
       if (received) {
-        io.stderr.write('maildoctor: interrupted\n');
+        io.stderr.write(`maildoctor: ${interrupted}\n`);
         process.exit(SIGNAL_EXIT[name]);
       }
       received = name;
+      if (io.lang && io.lang !== 'en') {
+        const lang = io.lang;
+        words = import('../i18n/index.js').then(
+          (m) => void (interrupted = m.translator(lang).text('usage.interrupted')),
+          () => undefined,
+        );
+      }
       controller.abort(new UsageError('interrupted', { msg: 'usage.interrupted' }));
     };
     process.on(name, handler);
@@ -82,7 +92,8 @@ export async function interruptible(io: Io, command: (io: Io) => Promise<number>
   } finally {
     for (const off of handlers) off();
   }
-  io.stderr.write('maildoctor: interrupted\n');
+  await words;
+  io.stderr.write(`maildoctor: ${interrupted}\n`);
   return SIGNAL_EXIT[received];
 }
 
@@ -217,7 +228,7 @@ export async function promptSecret(io: Io, question: { msg: 'cli.passwordPrompt'
   }
 }
 
-export { parseHostPort } from '../lib/host-port.js';
+export { parseHostPort } from '../lookup/host-port.js';
 
 /** `--timeout MS` and friends: a whole number from 1 to the largest delay a timer holds (MAX_TIMER_MS). */
 export function parsePositiveInt(name: string, value: string, max = MAX_TIMER_MS): number {

@@ -2,7 +2,9 @@ import { createRequire } from 'node:module';
 import type * as Commander from 'commander';
 import { isMaildoctorError, isUsageError, UsageError } from '../lib/errors.js';
 import { isLang, langFromEnv } from '../i18n/lang.js';
-import type { Lang } from '../i18n/types.js';
+import type { TextId } from '../i18n/en/text.js';
+import type { Lang, MessageParams } from '../i18n/types.js';
+import type { Translator } from '../i18n/index.js';
 import { commanderUsageError } from './commander-i18n.js';
 import { EXIT, EXIT_MEANINGS, SIGNAL_EXIT } from '../lib/exit-codes.js';
 import { PROTOCOLS } from '../probes/index.js';
@@ -17,24 +19,37 @@ import { DEFAULT_CONTROLS, DEFAULT_DNSBLS, DEFAULT_RELAY_RECIPIENT, PASSWORD_ENV
 
 // commander's ESM entry wraps its CommonJS one, which Node then scans for export names (cjs-module-lexer):
 // ~10 ms of every command's start-up that require() does not cost (issue 13).
-const { Command, CommanderError, Option } = createRequire(import.meta.url)('commander') as typeof Commander;
+const { Command, CommanderError, Help, Option } = createRequire(import.meta.url)('commander') as typeof Commander;
 
 /**
  * What every --help ends with: the exit codes, the password rule, then 2-3 real examples. check, discover,
- * network and probe stop on a signal; the agent stops cleanly instead (its help says so).
+ * network and probe stop on a signal; the agent stops cleanly instead (its help says so). In the reader's
+ * language; the English meanings of the exit codes are EXIT_MEANINGS (test/i18n/catalogue.test.ts).
  */
-function helpAfter(examples: string[], interruptible = true, note?: string): string {
+function helpAfter(h: HelpText, examples: string[], interruptible = true, note?: TextId): string {
   const signals: readonly number[] = Object.values(SIGNAL_EXIT);
   const codes = Object.values(EXIT).filter((code) => interruptible || !signals.includes(code));
   return `
-Exit codes:
-${codes.map((code) => `  ${String(code).padEnd(3)} ${EXIT_MEANINGS[code]}`).join('\n')}
+${h('help.exitCodes')}
+${codes.map((code) => `  ${String(code).padEnd(3)} ${h(`help.exit.${code}` as TextId)}`).join('\n')}
 
-Passwords and OAuth2 tokens are never taken from the command line: use --password-env VAR, --password-stdin,
---oauth-token-env VAR or --oauth-token-file FILE (docs/oauth2.md says how to get a token).${note ? `\n\n${note}` : ''}
+${h('help.secrets')}${note ? `\n\n${h(note)}` : ''}
 
-Examples:
+${h('help.examples')}
 ${examples.map((e) => `  $ ${e}`).join('\n')}`;
+}
+
+/** A text of --help, from the catalogue in the reader's language. */
+type HelpText = (id: TextId, params?: MessageParams) => string;
+
+/**
+ * Whether this run may show a help text: only then does an English run load the catalogues (a mistake loads
+ * them later, for its message alone). commander shows help for -h/--help, `help [command]`, and no command.
+ */
+function mayShowHelp(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  const args = end < 0 ? argv : argv.slice(0, end);
+  return args.length === 0 || args[0] === 'help' || args.some((a) => a === '-h' || a === '--help');
 }
 
 /**
@@ -47,16 +62,18 @@ ${examples.map((e) => `  $ ${e}`).join('\n')}`;
 export async function run(argv: string[], processIo_: Io = processIo()): Promise<number> {
   const lang = readerLang(argv, processIo_.env);
   const io: Io = { ...processIo_, lang };
-  // English words are commander's and this file's own; another language loads its catalogue (only then).
-  const t = lang === 'en' ? undefined : (await import('../i18n/index.js')).translator(lang);
+  // The words of help come from the catalogue; a run that shows no help and speaks English does not load it.
+  const t: Translator | undefined = lang === 'en' && !mayShowHelp(argv) ? undefined : (await import('../i18n/index.js')).translator(lang);
+  // Without the catalogue no help is shown: the id stands in for the text nobody reads.
+  const h: HelpText = (id, params) => (t ? t.text(id, params) : id);
   const titles: Record<string, string> = t
     ? { 'Usage:': t.text('help.usage'), 'Options:': t.text('help.options'), 'Commands:': t.text('help.commands'), 'Arguments:': t.text('help.arguments'), 'Global Options:': t.text('help.globalOptions') }
     : {};
   let exitCode: number = EXIT.OK;
   const program = new Command('maildoctor')
-    .description('Tells why your email will not send (or receive) from this network, with evidence, and what settings work.')
-    .version(await version(), '-V, --version', t?.text('help.version'))
-    .addHelpText('after', helpAfter(['maildoctor check you@example.com', 'maildoctor probe smtp smtp.example.com:587', 'maildoctor discover you@example.com --json']))
+    .description(h('help.program'))
+    .version(await version(), '-V, --version', h('help.version'))
+    .addHelpText('after', helpAfter(h, ['maildoctor check you@example.com', 'maildoctor probe smtp smtp.example.com:587', 'maildoctor discover you@example.com --json']))
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -64,124 +81,129 @@ export async function run(argv: string[], processIo_: Io = processIo()): Promise
       // commander's errors are printed by exitCodeFor, in the reader's language, with the one prefix.
       outputError: () => undefined,
     })
-    .configureHelp({ styleTitle: (title) => titles[title] ?? title })
+    .configureHelp({
+      styleTitle: (title) => titles[title] ?? title,
+      // commander adds "(choices: …)" in English; the values are literal, the word is the reader's.
+      optionDescription(option) {
+        const text = Help.prototype.optionDescription.call(this, option);
+        return t && lang !== 'en' ? text.replace('(choices: ', `(${t.text('help.choices')}: `) : text;
+      },
+    })
     .showSuggestionAfterError(true);
-  if (t) program.helpOption('-h, --help', t.text('help.help')).helpCommand('help [command]', t.text('help.help'));
+  program.helpOption('-h, --help', h('help.help')).helpCommand('help [command]', h('help.help'));
 
   program
     .command('check')
-    .description('diagnose sending and receiving for an address from this network, and say what settings work')
-    .argument('[address]', 'the e-mail address, user@domain (with --thunderbird-profile: default every address of the profile)')
-    .option('--user <name>', `log in as this user; the password comes from ${PASSWORD_ENV}, --password-env, --password-stdin or a prompt`)
-    .option('--password-env <VAR>', `read the password from this environment variable (default ${PASSWORD_ENV})`)
-    .option('--thunderbird-profile [dir]', 'also try the servers this Thunderbird profile is set up with, exactly as configured (default: your default profile; read, never written)')
-    .option('--password-stdin', 'read the password from the first line of standard input')
-    .option('--oauth-token-env <VAR>', 'log in with an OAuth2 access token (OAUTHBEARER/XOAUTH2) from this environment variable')
-    .option('--oauth-token-file <file>', 'log in with the OAuth2 access token on the first line of this file')
-    .option('--allow-plaintext-auth', 'allow sending the password over an unencrypted connection')
-    .option('--dns <host[:port]>', 'DNS resolver to use instead of the system’s (repeat for more)', collect)
-    .option('--ca <file>', 'extra trusted CA certificates (PEM)')
-    .option('--relay-rcpt <address>', `external recipient of the relay test (default ${DEFAULT_RELAY_RECIPIENT}); nothing is ever sent to it`)
-    .option('--control <host[:port]>', `control endpoint that tells a network block from a server problem (repeat for more; default: ${DEFAULT_CONTROLS.join(', ')})`, collect)
-    .option('--no-controls', 'do not connect to control endpoints')
-    .option('--echo-url <url>', 'HTTPS URL that answers with your public address (off by default: it tells a third party your address)')
-    .option('--ispdb <url>', 'base URL of the ISP settings database')
-    .option('--no-ispdb', 'do not ask the ISP settings database')
-    .option('--dnsbl', `always look up your public address in DNS blocklists (${DEFAULT_DNSBLS.join(', ')}); by default only when a server refuses you on port 25. It tells your resolver and the lists your address`)
-    .option('--no-dnsbl', 'never look up your public address in DNS blocklists')
-    .option('--timeout <ms>', 'overall deadline of the check in milliseconds (default 45000)')
-    .option('--autoconfig <file>', 'write the recommended settings as a Thunderbird clientConfig v1.1 XML file (only when both incoming and outgoing have one; otherwise exit 1)')
-    .option('--html <file>', 'also write the report as one self-contained HTML page (no external request, no secret)')
-    .option('--send-test <to>', 'after the check, send ONE real test message to this address through the recommended server')
-    .option('--json', 'print the report as JSON (schema: docs/check-report.md)')
-    .option('--verbose', 'show the evidence of each finding (the servers’ deciding replies)')
-    .option('--no-progress', 'no live progress line on the terminal')
-    .addHelpText('after', helpAfter(['maildoctor check you@example.com', 'maildoctor check you@example.com --user you@example.com --password-env MAIL_PW --autoconfig settings.xml', 'LANG=it_IT.UTF-8 maildoctor check --thunderbird-profile --html report.html']))
+    .description(h('help.check'))
+    .argument('[address]', h('help.check.address'))
+    .option('--user <name>', h('help.opt.user.check', { env: PASSWORD_ENV }))
+    .option('--password-env <VAR>', h('help.opt.passwordEnv.check', { env: PASSWORD_ENV }))
+    .option('--thunderbird-profile [dir]', h('help.opt.thunderbirdProfile'))
+    .option('--password-stdin', h('help.opt.passwordStdin'))
+    .option('--oauth-token-env <VAR>', h('help.opt.oauthTokenEnv'))
+    .option('--oauth-token-file <file>', h('help.opt.oauthTokenFile'))
+    .option('--allow-plaintext-auth', h('help.opt.allowPlaintextAuth'))
+    .option('--dns <host[:port]>', h('help.opt.dns'), collect)
+    .option('--ca <file>', h('help.opt.ca'))
+    .option('--relay-rcpt <address>', h('help.opt.relayRcpt', { recipient: DEFAULT_RELAY_RECIPIENT }))
+    .option('--control <host[:port]>', h('help.opt.control', { controls: DEFAULT_CONTROLS.join(', ') }), collect)
+    .option('--no-controls', h('help.opt.noControls'))
+    .option('--echo-url <url>', h('help.opt.echoUrl'))
+    .option('--ispdb <url>', h('help.opt.ispdb'))
+    .option('--no-ispdb', h('help.opt.noIspdb'))
+    .option('--dnsbl', h('help.opt.dnsbl', { lists: DEFAULT_DNSBLS.join(', ') }))
+    .option('--no-dnsbl', h('help.opt.noDnsbl'))
+    .option('--timeout <ms>', h('help.opt.timeout.check'))
+    .option('--autoconfig <file>', h('help.opt.autoconfig'))
+    .option('--html <file>', h('help.opt.html'))
+    .option('--send-test <to>', h('help.opt.sendTest'))
+    .option('--json', h('help.opt.json.check'))
+    .option('--verbose', h('help.opt.verbose'))
+    .option('--no-progress', h('help.opt.noProgress'))
+    .addHelpText('after', helpAfter(h, ['maildoctor check you@example.com', 'maildoctor check you@example.com --user you@example.com --password-env MAIL_PW --autoconfig settings.xml', 'LANG=it_IT.UTF-8 maildoctor check --thunderbird-profile --html report.html']))
     .action(async (address: string | undefined, opts: CheckCommandOptions) => {
       exitCode = await interruptible(io, async (cio) => (await import('./check.js')).checkCommand(address, opts, cio));
     });
 
   program
     .command('discover')
-    .description('find the servers of an address (MX, SRV, autoconfig, ISP database, host names) without probing them')
-    .argument('<address>', 'the e-mail address, user@domain')
-    .option('--dns <host[:port]>', 'DNS resolver to use instead of the system’s (repeat for more)', collect)
-    .option('--ca <file>', 'extra trusted CA certificates (PEM) for autoconfig over HTTPS')
-    .option('--ispdb <url>', 'base URL of the ISP settings database')
-    .option('--no-ispdb', 'do not ask the ISP settings database')
-    .option('--timeout <ms>', 'overall deadline in milliseconds (default 10000)', (v) => parsePositiveInt('--timeout', v))
-    .option('--json', 'print the result as JSON')
-    .addHelpText('after', helpAfter(['maildoctor discover you@example.com', 'maildoctor discover you@example.com --dns 192.0.2.53 --json']))
+    .description(h('help.discover'))
+    .argument('<address>', h('help.discover.address'))
+    .option('--dns <host[:port]>', h('help.opt.dns'), collect)
+    .option('--ca <file>', h('help.opt.ca.discover'))
+    .option('--ispdb <url>', h('help.opt.ispdb'))
+    .option('--no-ispdb', h('help.opt.noIspdb'))
+    .option('--timeout <ms>', h('help.opt.timeout.discover'), (v) => parsePositiveInt('--timeout', v))
+    .option('--json', h('help.opt.json'))
+    .addHelpText('after', helpAfter(h, ['maildoctor discover you@example.com', 'maildoctor discover you@example.com --dns 192.0.2.53 --json']))
     .action(async (address: string, opts: DiscoverCommandOptions) => {
       exitCode = await interruptible(io, async (cio) => (await import('./discover.js')).discoverCommand(address, opts, cio));
     });
 
   program
     .command('network')
-    .description('show the network you are on: addresses, gateway, resolvers, public address, provider and its SMTP servers')
-    .option('--dns <host[:port]>', 'DNS resolver to use instead of the system’s (repeat for more)', collect)
-    .option('--echo-url <url>', 'HTTPS URL that answers with your public address (off by default: it tells a third party your address)')
-    .option('--ispdb <url>', 'base URL of the ISP settings database (asked for the provider’s servers)')
-    .option('--no-ispdb', 'do not ask the ISP settings database')
-    .option('--timeout <ms>', 'overall deadline in milliseconds', (v) => parsePositiveInt('--timeout', v))
-    .option('--json', 'print the result as JSON')
-    .addHelpText('after', helpAfter(['maildoctor network', 'maildoctor network --json']))
+    .description(h('help.network'))
+    .option('--dns <host[:port]>', h('help.opt.dns'), collect)
+    .option('--echo-url <url>', h('help.opt.echoUrl'))
+    .option('--ispdb <url>', h('help.opt.ispdb.network'))
+    .option('--no-ispdb', h('help.opt.noIspdb'))
+    .option('--timeout <ms>', h('help.opt.timeout'), (v) => parsePositiveInt('--timeout', v))
+    .option('--json', h('help.opt.json'))
+    .addHelpText('after', helpAfter(h, ['maildoctor network', 'maildoctor network --json']))
     .action(async (opts: NetworkCommandOptions) => {
       exitCode = await interruptible(io, async (cio) => (await import('./discover.js')).networkCommand(opts, cio));
     });
 
   program
     .command('probe')
-    .description('run one probe against one server and show the transcript and a verdict')
-    .argument('<protocol>', `one of ${PROTOCOLS.join(', ')}`)
-    .argument('<host[:port]>', 'server name or address, optional port (default: the protocol’s port)')
-    .option('--user <name>', `log in as this user; the password comes from ${PASSWORD_ENV}, --password-env, --password-stdin, or an OAuth2 token from --oauth-token-env / --oauth-token-file`)
-    .option('--password-env <VAR>', 'read the password from this environment variable')
-    .option('--password-stdin', 'read the password from the first line of standard input')
-    .option('--oauth-token-env <VAR>', 'log in with an OAuth2 access token (OAUTHBEARER/XOAUTH2) from this environment variable')
-    .option('--oauth-token-file <file>', 'log in with the OAuth2 access token on the first line of this file')
-    .option('--allow-plaintext-auth', 'allow sending the password over an unencrypted connection')
-    .addOption(new Option('--relay-test <addresses...>', 'SMTP: MAIL FROM <from> then RCPT TO <to> (external), then RSET; never sends a message').argParser(collectTwo))
-    .addOption(new Option('--starttls <policy>', 'plaintext ports: STARTTLS policy').choices(['required', 'optional', 'never']))
-    .option('--ca <file>', 'extra trusted CA certificates (PEM)')
-    .option('--servername <name>', 'TLS server name (SNI and certificate check), when dialling an address')
-    .option('--local-address <address>', 'bind the client to this local address')
-    .option('--timeout <ms>', 'overall deadline of the probe in milliseconds (default 20000)')
-    .option('--json', 'print the full result as JSON')
-    .addHelpText('after', helpAfter(['maildoctor probe smtp smtp.example.com:587', 'maildoctor probe imaps imap.example.com --user you --password-env MAIL_PW', 'maildoctor probe smtp mx.example.com --relay-test you@example.com someone@example.org']))
+    .description(h('help.probe'))
+    .argument('<protocol>', h('help.probe.protocol', { protocols: PROTOCOLS.join(', ') }))
+    .argument('<host[:port]>', h('help.probe.hostPort'))
+    .option('--user <name>', h('help.opt.user.probe', { env: PASSWORD_ENV }))
+    .option('--password-env <VAR>', h('help.opt.passwordEnv'))
+    .option('--password-stdin', h('help.opt.passwordStdin'))
+    .option('--oauth-token-env <VAR>', h('help.opt.oauthTokenEnv'))
+    .option('--oauth-token-file <file>', h('help.opt.oauthTokenFile'))
+    .option('--allow-plaintext-auth', h('help.opt.allowPlaintextAuth'))
+    .addOption(new Option('--relay-test <addresses...>', h('help.opt.relayTest')).argParser(collectTwo))
+    .addOption(new Option('--starttls <policy>', h('help.opt.starttls')).choices(['required', 'optional', 'never']))
+    .option('--ca <file>', h('help.opt.ca'))
+    .option('--servername <name>', h('help.opt.servername'))
+    .option('--local-address <address>', h('help.opt.localAddress'))
+    .option('--timeout <ms>', h('help.opt.timeout.probe'))
+    .option('--json', h('help.opt.json.probe'))
+    .addHelpText('after', helpAfter(h, ['maildoctor probe smtp smtp.example.com:587', 'maildoctor probe imaps imap.example.com --user you --password-env MAIL_PW', 'maildoctor probe smtp mx.example.com --relay-test you@example.com someone@example.org']))
     .action(async (protocol: string, hostPort: string, opts: ProbeCommandOptions) => {
       exitCode = await interruptible(io, async (cio) => (await import('./probe.js')).probeCommand(protocol, hostPort, opts, cio));
     });
 
   program
     .command('agent')
-    .description('keep watching: re-check every account when the network changes, alert when mail breaks, recovers or needs new settings (docs/agent.md)')
-    .option('--config <file>', 'agent config file (JSON; default: agent.json in the user config directory, e.g. ~/.config/maildoctor/)')
-    .addHelpText('after', helpAfter(['maildoctor agent', 'maildoctor agent --config ./agent.json'], false, 'Signals: SIGHUP reloads the config and re-checks; SIGTERM or SIGINT stops cleanly (exit 0).'))
+    .description(h('help.agent'))
+    .option('--config <file>', h('help.opt.config.agent'))
+    .addHelpText('after', helpAfter(h, ['maildoctor agent', 'maildoctor agent --config ./agent.json'], false, 'help.agent.signals'))
     .action(async (opts: AgentCommandOptions) => {
       exitCode = await (await import('./agent.js')).agentCommand(opts, io);
     });
 
   program
     .command('exporter')
-    .description('a Prometheus multi-target exporter, blackbox_exporter style: /probe?module=NAME&target=HOST[:PORT] (docs/exporter.md)')
-    .option('--listen <host:port>', `address to listen on (default ${DEFAULT_EXPORTER_LISTEN}: local only)`)
-    .option('--config <file>', 'YAML config: modules, allow-list, limits (docs/exporter.md)')
-    .option('--allow <pattern>', 'allow targets matching HOST, *.DOMAIN, HOST:PORT, HOST:* or a CIDR network (repeatable); required unless the config has `allow:`', collect)
-    .option('--web-config <file>', 'TLS and basic auth of the listener, in the Prometheus exporter toolkit web config format')
-    .option('--ca <file>', 'extra trusted CA certificates (PEM) for every module')
-    .addOption(new Option('--log-level <level>', 'log level').choices(['error', 'warn', 'info', 'debug']))
-    .addOption(new Option('--log-format <format>', 'log lines as text or JSON').choices(['text', 'json']))
-    .addHelpText('after', helpAfter(['maildoctor exporter --allow mail.example.com', 'maildoctor exporter --config exporter.yml --listen 127.0.0.1:9878'], false, 'Signals: SIGTERM or SIGINT stops cleanly (exit 0); SIGHUP does not reload (restart to change the config).'))
+    .description(h('help.exporter'))
+    .option('--listen <host:port>', h('help.opt.listen', { listen: DEFAULT_EXPORTER_LISTEN }))
+    .option('--config <file>', h('help.opt.config.exporter'))
+    .option('--allow <pattern>', h('help.opt.allow'), collect)
+    .option('--web-config <file>', h('help.opt.webConfig'))
+    .option('--ca <file>', h('help.opt.ca.exporter'))
+    .addOption(new Option('--log-level <level>', h('help.opt.logLevel')).choices(['error', 'warn', 'info', 'debug']))
+    .addOption(new Option('--log-format <format>', h('help.opt.logFormat')).choices(['text', 'json']))
+    .addHelpText('after', helpAfter(h, ['maildoctor exporter --allow mail.example.com', 'maildoctor exporter --config exporter.yml --listen 127.0.0.1:9878'], false, 'help.exporter.signals'))
     .action(async (opts: ExporterCommandOptions) => {
       exitCode = await (await import('./exporter.js')).exporterCommand(opts, io);
     });
 
   // Every command takes --lang (a usage error of any command is said in it); readerLang read it already.
   for (const command of program.commands) {
-    const what = command.name() === 'check' ? 'the report and messages' : 'messages';
-    command.addOption(new Option('--lang <lang>', `language of ${what}: en or it (default: from LC_ALL, LC_MESSAGES or LANG)`).argParser(parseLang));
-    if (t) command.helpOption('-h, --help', t.text('help.help'));
+    command.addOption(new Option('--lang <lang>', h('help.opt.lang', { what: command.name() === 'check' ? 'report' : 'messages' })).argParser(parseLang));
   }
 
   try {

@@ -2,12 +2,10 @@ import { isIP } from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '../lib/codes.js';
 import { parseClientConfig } from './client-config.js';
-import { fetchSmall, HTTP_MAX_BODY_BYTES, type FetchOutcome } from './http.js';
-import { XmlError } from './xml.js';
+import { fetchSmall, HTTP_MAX_BODY_BYTES, type FetchOutcome } from '../lookup/http.js';
+import { XmlError } from '../lookup/xml.js';
 import type { AutoconfigFacts, ClientConfig, DiscoveryError, ParsedAddress, AddressFacts } from './types.js';
 
-/** Mozilla's ISPDB, as Thunderbird queries it (`<base>/<domain>`). Only the domain is sent. */
-export const DEFAULT_ISPDB_BASE_URL = 'https://autoconfig.thunderbird.net/v1.1';
 /** Cap of an autoconfig document; also the XML parser's character cap. */
 export const AUTOCONFIG_MAX_BYTES = 64 * 1024;
 

@@ -1,7 +1,7 @@
 import { domainToASCII } from 'node:url';
 import { isIP } from 'node:net';
 import { isValidHostName } from './address.js';
-import { child, childrenNamed, childText, parseXml, type XmlElement, type XmlLimits } from './xml.js';
+import { child, childrenNamed, childText, parseXml, type XmlElement, type XmlLimits } from '../lookup/xml.js';
 import type { ClientConfig, ClientConfigServer, MailRole, ParsedAddress, Security } from './types.js';
 
 /** More servers than this in one document is not a configuration. */

@@ -1,14 +1,9 @@
-import type { Dispatcher } from 'undici';
-import type { ErrorCode } from '../lib/codes.js';
+import type { LookupOptions } from '../lookup/session.js';
+import type { AddressFacts, DiscoveryError, DnsTimeouts, HttpAttempt, LookupStatus, ResolverSource } from '../lookup/types.js';
 import type { Security } from '../lib/types.js';
 
 export type { Security };
-
-/** Why a lookup or a fetch did not succeed: a catalogue code (src/lib/codes.ts) and a human sentence. */
-export interface DiscoveryError {
-  code: ErrorCode;
-  message: string;
-}
+export type { AddressFacts, DiscoveryError, DnsTimeouts, HttpAttempt, LookupStatus, ResolverAddress, ResolverSource } from '../lookup/types.js';
 
 /** An e-mail address after validation (see `parseAddress`). */
 export interface ParsedAddress {
@@ -23,36 +18,6 @@ export interface ParsedAddress {
   unicodeDomain: string;
   /** The registrable domain (public suffix + one label) by tldts, or null when there is none. */
   registrableDomain: string | null;
-}
-
-/** A DNS resolver to query: an IP literal and a port. */
-export interface ResolverAddress {
-  host: string;
-  port: number;
-}
-
-/** Where the resolver list came from. */
-export type ResolverSource = 'option' | 'resolv.conf' | 'node';
-
-/** What every DNS lookup reports besides its records. Lookups never throw for server or network failures. */
-export interface LookupStatus {
-  /** The name that was asked. */
-  name: string;
-  /** The record type that was asked. */
-  type: string;
-  /** A resolver answered NOERROR (the record list may still be empty: NODATA). */
-  ok: boolean;
-  /** The resolver's RCODE when one answered (NOERROR, NXDOMAIN, SERVFAIL, REFUSED…). */
-  rcode?: string;
-  /** `host:port` of the resolver whose answer (or last failure) this is. */
-  server?: string;
-  /** Transport of the answer: `tcp` when a truncated UDP answer forced the retry over TCP. */
-  transport?: 'udp' | 'tcp';
-  /** Attempts made (retries rotate through the resolvers). */
-  attempts: number;
-  durationMs: number;
-  /** Set when `ok` is false: DNS_NOT_FOUND, DNS_SERVFAIL, DNS_TIMEOUT, DNS_RESOLVER_UNREACHABLE, DNS_MALFORMED_RESPONSE… */
-  error?: DiscoveryError;
 }
 
 export interface MxRecord {
@@ -103,17 +68,6 @@ export interface TxtFacts extends LookupStatus {
   matching: string[];
 }
 
-export interface AddressFacts {
-  host: string;
-  /** IPv4 then IPv6, each in resolver order. */
-  addresses: string[];
-  /** `resolves`: at least one address; `not-found`: NXDOMAIN or no address; `error`: no trustworthy answer. */
-  status: 'resolves' | 'not-found' | 'error';
-  error?: DiscoveryError;
-  a: LookupStatus;
-  aaaa: LookupStatus;
-}
-
 /** Mail roles a candidate server can play. */
 export type MailRole = 'smtp' | 'imap' | 'pop3';
 
@@ -161,18 +115,6 @@ export interface Disagreement {
   kind: 'host' | 'security' | 'endpoint' | 'offered';
   sources: [Provenance, Provenance];
   detail: string;
-}
-
-/** One HTTP fetch made by autoconfig/ISPDB. */
-export interface HttpAttempt {
-  url: string;
-  /** HTTP status of the (last) response, when one arrived. */
-  status?: number;
-  ok: boolean;
-  /** Fetched (or redirected) over plain HTTP. */
-  insecure: boolean;
-  durationMs: number;
-  error?: DiscoveryError;
 }
 
 /** A server entry of a clientConfig v1.1 document. */
@@ -275,47 +217,8 @@ export interface DiscoveryResult {
   };
 }
 
-/** Per-query DNS timing knobs. */
-export interface DnsTimeouts {
-  /** One UDP (or TCP) exchange with one resolver. @default 1500 */
-  attemptTimeoutMs: number;
-  /** A whole query, retries and TCP fallback included. @default 4000 */
-  queryTimeoutMs: number;
-  /** Retries after the first attempt; each retry goes to the next resolver. @default 2 */
-  retries: number;
-}
-
-/** Options of `discover()`. Every field is optional; defaults are in `@default`. */
-export interface DiscoverOptions {
-  /** Resolvers `HOST[:PORT]` (IPv6 as `[addr]:port`) instead of the system's. @default the OS configuration */
-  dns: string | string[];
+/** Options of `discover()`: where and how to look (a lookup session's options, src/lookup/session.ts), and its deadline. */
+export interface DiscoverOptions extends LookupOptions {
   /** Overall deadline of discovery, all sources together. @default 10000 */
   timeoutMs: number;
-  /** Caller's cancellation, merged with the deadline. */
-  signal: AbortSignal;
-  dnsTimeouts: Partial<DnsTimeouts>;
-  /** Extra trusted CA certificates (PEM) for autoconfig/ISPDB HTTPS. System CAs stay trusted. */
-  ca: string | Buffer | Array<string | Buffer>;
-  /**
-   * Base URL of an ISPDB-style database, queried as `<base>/<domain>`; `false` turns the source off.
-   * Only the domain is sent, never the address.
-   * @default 'https://autoconfig.thunderbird.net/v1.1' (Mozilla's ISPDB, as Thunderbird uses it)
-   */
-  ispdbBaseUrl: string | false;
-  /** Fetch the domain's autoconfig documents. @default true */
-  autoconfig: boolean;
-  /** Fall back to plain HTTP when HTTPS gives no document; such a result is marked insecure. @default true */
-  httpFallback: boolean;
-  /**
-   * Ports of the autoconfig URLs (`autoconfig.<domain>` and `<domain>/.well-known/…`), for tests and
-   * non-standard deployments. @default { http: 80, https: 443 }
-   */
-  autoconfigPorts: Partial<{ http: number; https: number }>;
-  /** Cap of one HTTP request (connect, headers and body). @default 5000 */
-  httpTimeoutMs: number;
-  /**
-   * An undici dispatcher for autoconfig/ISPDB requests instead of the built-in Agent (which resolves names through
-   * the resolvers above and trusts `ca`). When given, `ca` and name resolution are the dispatcher's business.
-   */
-  dispatcher: Dispatcher;
 }

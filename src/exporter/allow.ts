@@ -34,7 +34,7 @@ export function normalizeHost(host: string): string {
 }
 
 /**
- * Parse one pattern; a UsageError says what is wrong with it. Not `parseHostPort` (src/cli/io.ts): a pattern
+ * Parse one pattern; a UsageError says what is wrong with it. Not `parseHostPort` (src/lookup/host-port.ts): a pattern
  * has wildcards, `:*` and CIDR networks that a target never has.
  */
 export function parseAllowPattern(input: string): AllowPattern {

@@ -18,7 +18,7 @@ import type tls from 'node:tls';
 import type { Logger } from 'winston';
 import { createAgentLogger } from '../agent/log.js';
 import { isUsageError, UsageError } from '../lib/errors.js';
-import { parseHostPort } from '../lib/host-port.js';
+import { parseHostPort } from '../lookup/host-port.js';
 import { parseListen } from '../lib/listen.js';
 import { Redactor } from '../lib/redact.js';
 import type { Probe, ProbeResult, Protocol } from '../lib/types.js';

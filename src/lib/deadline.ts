@@ -156,3 +156,23 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** After a deadline, how long work gets to settle its own abort before a placeholder stands in for it. */
+export const SETTLE_GRACE_MS = 200;
+
+/** Resolve `p`, or `fallback()` if it has not settled `SETTLE_GRACE_MS` after `signal` aborted. */
+export function settleBy<T>(p: Promise<T>, signal: AbortSignal, fallback: () => T): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = (): void => {
+      // Ref'd: after the deadline fired, this grace timer is all that keeps the awaiting caller alive.
+      timer = setTimeout(() => resolve(fallback()), SETTLE_GRACE_MS);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    });
+  });
+}

@@ -9,7 +9,7 @@
  * `ptr` (§5.5: SHOULD NOT be used; receivers differ) is not evaluated: reaching it gives `neutral`, said so.
  */
 import net from 'node:net';
-import { expandIpv6 } from '../discovery/dns-lookups.js';
+import { expandIpv6 } from '../lookup/records.js';
 import { translator, type TextId } from '../i18n/index.js';
 
 export type SpfResult = 'pass' | 'fail' | 'softfail' | 'neutral' | 'none' | 'permerror' | 'temperror';

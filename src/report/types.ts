@@ -1,8 +1,8 @@
 import type { FindingCode } from '../lib/codes.js';
 import type { ProbeResult, Protocol, Security } from '../lib/types.js';
 import type { DiscoveryResult, MailRole, Provenance } from '../discovery/types.js';
-import type { NetworkIdentity } from '../discovery/network.js';
-import type { BlocklistFacts } from '../discovery/dnsbl.js';
+import type { NetworkIdentity } from '../network/types.js';
+import type { BlocklistFacts } from '../network/dnsbl.js';
 import type { SpfDnsAnswer } from './spf.js';
 import type { MessageParams, MessageRef } from '../i18n/types.js';
 import type { ConfiguredServer } from '../thunderbird/profile.js';

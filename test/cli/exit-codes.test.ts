@@ -5,11 +5,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EXIT, EXIT_MEANINGS, SIGNAL_EXIT } from '../../src/lib/exit-codes.js';
 import { assertBuilt, runBuiltCli } from '../helpers/cli/built-cli.js';
+import { REPO_ROOT as ROOT } from '../helpers/paths.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CODES = Object.values(EXIT);
 const SIGNALS: readonly number[] = Object.values(SIGNAL_EXIT);
 

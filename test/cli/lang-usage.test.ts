@@ -85,6 +85,24 @@ describe('cli: usage errors in the reader’s language (built CLI, child process
     assert.match(r.stdout, /\nOpzioni:\n/);
     assert.match(r.stdout, /-h, --help +mostra l’aiuto del comando\n/);
     assert.doesNotMatch(r.stdout, /^(Usage|Options|Arguments|Commands):/m);
+    // The descriptions, what commander adds to them, and what every help ends with.
+    assert.match(r.stdout, /\n {2}protocol +uno di smtp, smtps, pop3, pop3s, imap, imaps, tcp\n/);
+    assert.match(r.stdout, /--json +stampa tutto il risultato in JSON\n/);
+    assert.match(r.stdout.replace(/\s+/g, ' '), /\(valori possibili: "required", "optional", "never"\)/);
+    assert.match(r.stdout, /\nCodici di uscita:\n {2}0 {3}tutto a posto: quello che hai chiesto funziona\n/);
+    assert.match(r.stdout, /\nEsempi:\n {2}\$ maildoctor probe smtp smtp\.example\.com:587\n/);
+    const top = await run(['--help'], { LANG: 'C.UTF-8' , LC_ALL: 'it_IT.UTF-8' });
+    assert.match(top.stdout, /^Uso: maildoctor \[options\] \[command\]\n\nTi dice perché la tua posta non parte/);
+    assert.match(top.stdout, /\n {2}check \[options\] \[address\] +controlla invio e ricezione/);
+  });
+
+  it('help in English stays commander’s and ours, word for word', async () => {
+    const r = await run(['probe', '--help'], { LANG: 'C.UTF-8' });
+    assert.match(r.stdout, /^Usage: maildoctor probe \[options\] <protocol> <host\[:port\]>\n\nrun one probe against one server/);
+    assert.match(r.stdout, /--json +print the full result as JSON\n/);
+    assert.match(r.stdout.replace(/\s+/g, ' '), /\(choices: "required", "optional", "never"\)/);
+    assert.match(r.stdout, /\nExit codes:\n {2}0 {3}healthy: what was asked works\n/);
+    assert.match((await run(['help', 'network'], {})).stdout, /^Usage: maildoctor network \[options\]\n\nshow the network you are on/);
   });
 
   it('the password prompt on a terminal asks in Italian, and Ctrl-C at it is "annullato" (exit 2)', async function () {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseAddress, parseClientConfig } from '../../src/discovery/index.js';
 import { fetchAutoconfig, fetchIspdb, type AutoconfigContext } from '../../src/discovery/autoconfig.js';
-import { createContext } from '../../src/discovery/discover.js';
+import { autoconfigContext } from '../../src/discovery/claims.js';
+import { openSession, type LookupOptions } from '../../src/lookup/session.js';
 import { fixture, startWorld, type World } from '../helpers/discovery/world.js';
 
 describe('discovery: clientConfig v1.1', () => {
@@ -44,9 +45,9 @@ describe('discovery: autoconfig and ISPDB over HTTP(S)', function () {
   this.timeout(10_000);
   let world: World;
   let ac: AbortController;
-  const ctxFor = async (extra: Partial<Parameters<typeof createContext>[0]> = {}): Promise<{ ctx: AutoconfigContext; close(): Promise<void> }> => {
-    const c = await createContext({ ...world.options(), ...extra }, ac.signal);
-    return { ctx: c.autoconfig, close: () => c.close() };
+  const ctxFor = async (extra: Partial<LookupOptions> = {}): Promise<{ ctx: AutoconfigContext; close(): Promise<void> }> => {
+    const s = await openSession({ ...world.options(), ...extra, signal: ac.signal }, 5_000);
+    return { ctx: autoconfigContext(s, ac.signal, (h) => s.resolveHost(h, ac.signal)), close: () => s.close() };
   };
 
   before(async () => {

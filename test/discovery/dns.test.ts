@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { DnsClient, lookupAddresses, lookupMx, lookupPtr, lookupSrv, lookupTxt, parseResolverSpec, reverseName } from '../../src/discovery/index.js';
+import { lookupMx, lookupSrv, lookupTxt } from '../../src/discovery/index.js';
+import { DnsClient, lookupAddresses, lookupPtr, parseResolverSpec, reverseName } from '../../src/lookup/index.js';
 import { DMARC_TAG, SPF_TAG } from '../../src/discovery/dns-lookups.js';
-import { parseNodeServers, parseResolvConf, resolveResolverSpecs } from '../../src/discovery/resolvers.js';
+import { parseNodeServers, parseResolvConf, resolveResolverSpecs } from '../../src/lookup/resolvers.js';
 import { UsageError } from '../../src/lib/errors.js';
 import { closedUdpPort, loadZone, TestDnsServer } from '../helpers/servers/dns-server.js';
 import { fixture } from '../helpers/discovery/world.js';

@@ -4,8 +4,8 @@
  * resolver, and IPv6 nibble order.
  */
 import assert from 'node:assert/strict';
-import { DnsClient } from '../../src/discovery/dns-client.js';
-import { dnsblQueryName, lookupBlocklists } from '../../src/discovery/dnsbl.js';
+import { DnsClient } from '../../src/lookup/dns-client.js';
+import { dnsblQueryName, lookupBlocklists } from '../../src/network/dnsbl.js';
 import { parseZone, TestDnsServer } from '../helpers/servers/dns-server.js';
 
 const ZONE = `

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type os from 'node:os';
-import { classifyAddress, localNetwork, networkFingerprint, networkIdentity, parseEcho, type NetworkIdentity } from '../../src/discovery/index.js';
-import { parseIfInet6Temporary, parseIpv6Route, parseProcRoute } from '../../src/discovery/network.js';
+import { classifyAddress, localNetwork, networkFingerprint, networkIdentity, parseEcho, type NetworkIdentity } from '../../src/network/index.js';
+import { parseIfInet6Temporary, parseIpv6Route, parseProcRoute } from '../../src/network/local.js';
 import { UsageError } from '../../src/lib/errors.js';
 import { fixture, startWorld, type World } from '../helpers/discovery/world.js';
 

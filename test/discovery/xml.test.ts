@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { parseXml, XmlError } from '../../src/discovery/index.js';
+import { parseXml, XmlError } from '../../src/lookup/index.js';
 import { fixture } from '../helpers/discovery/world.js';
 
 const refused = (reason: XmlError['reason']) => (err: unknown) => err instanceof XmlError && err.reason === reason;

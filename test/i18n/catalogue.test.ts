@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { parse, TYPE, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
 import { CATALOGUES, langFromEnv, LANGS, translator, type MessageParams, type MessageValue } from '../../src/i18n/index.js';
 import { ERROR_CODES, FINDING_CODES } from '../../src/lib/codes.js';
+import { EXIT_MEANINGS } from '../../src/lib/exit-codes.js';
 import { buildReport } from '../../src/report/index.js';
 import { ALL_FIXTURES } from '../helpers/report/fixtures.js';
 
@@ -74,6 +75,12 @@ describe('i18n: the message catalogues', () => {
       const [first, ...rest] = [...langs.values()];
       for (const other of rest) assert.deepEqual(other, first, `${key}: placeholders differ between languages`);
     }
+  });
+
+  it('--help’s English exit-code meanings are EXIT_MEANINGS, code for code (README.md is held to those)', () => {
+    const inHelp = Object.keys(CATALOGUES.en.text).filter((k) => k.startsWith('help.exit.')).map((k) => k.slice('help.exit.'.length));
+    assert.deepEqual(inHelp.sort(), Object.keys(EXIT_MEANINGS).sort());
+    for (const [code, meaning] of Object.entries(EXIT_MEANINGS)) assert.equal((CATALOGUES.en.text as Record<string, string>)[`help.exit.${code}`], meaning, `exit ${code}`);
   });
 
   it('the test sees a differing placeholder (it can fail)', () => {

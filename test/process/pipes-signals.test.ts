@@ -59,6 +59,13 @@ describe('process tier: pipes, signals, exit codes', function () {
     });
   }
 
+  it('SIGINT during a check under LANG=it_IT.UTF-8 → "maildoctor: interrotto", exit 130', async () => {
+    const r = await runCli(['check', 'jane@example.test'], { resolver: 'silent', env: { LANG: 'it_IT.UTF-8' }, onStarted: (child) => setTimeout(() => child.kill('SIGINT'), 1_000) });
+    assert.equal(r.code, 130, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, 'maildoctor: interrotto\n');
+  });
+
   it('SIGINT during discover → exit 130, no listing', async () => {
     const r = await runCli(['discover', 'jane@example.test'], { resolver: 'silent', onStarted: (child) => setTimeout(() => child.kill('SIGINT'), 1_000) });
     assert.equal(r.code, 130, r.stderr);

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { gatherSpf } from '../../src/check/spf-facts.js';
 import { translator } from '../../src/i18n/index.js';
-import { DnsClient } from '../../src/discovery/dns-client.js';
+import { DnsClient } from '../../src/lookup/dns-client.js';
 import { lookupTxt } from '../../src/discovery/dns-lookups.js';
 import { txtAnswer } from '../../src/report/spf-caveat.js';
 import { dmarcPolicy, evaluateSpf, expand, spfTable, type SpfDnsAnswer, type SpfEvaluation } from '../../src/report/spf.js';

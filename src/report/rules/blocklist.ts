@@ -1,4 +1,4 @@
-import type { BlocklistAnswer } from '../../discovery/dnsbl.js';
+import type { BlocklistAnswer } from '../../network/dnsbl.js';
 import { evidenceOf, suggestsBlocklist, unique } from '../analysis.js';
 import type { Finding } from '../types.js';
 import type { Rule } from './types.js';

@@ -3,7 +3,7 @@
  * as JSON, or only {"fingerprint"} with `--fingerprint-only`. No echo URL and no ISPDB: the only peer is the
  * namespace's own DNS server.
  */
-import { networkFingerprint, networkIdentity } from '../../../src/discovery/index.js';
+import { networkFingerprint, networkIdentity } from '../../../src/network/index.js';
 
 if (process.argv.includes('--fingerprint-only')) {
   process.stdout.write(`${JSON.stringify({ fingerprint: networkFingerprint() })}\n`);

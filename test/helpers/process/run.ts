@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EXIT } from '../../../src/lib/exit-codes.js';
 import type { Misbehaviour } from '../servers/dns-server.js';
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -14,8 +15,8 @@ export const BIN = join(ROOT, 'bin', 'maildoctor.js');
 export const CLOSED_ZONE = join(ROOT, 'fixtures', 'process', 'closed.zone');
 const NETNS_RUN = join(ROOT, 'test', 'helpers', 'process', 'netns-run.ts');
 
-/** Exit codes a command may end with (docs: --help, README); 130/143 only when interrupted. */
-export const DOCUMENTED_EXITS = [0, 1, 2, 130, 143];
+/** Exit codes a command may end with (src/lib/exit-codes.ts); 130/143 only when interrupted, never 70 (a bug). */
+export const DOCUMENTED_EXITS: readonly number[] = Object.values(EXIT).filter((code) => code !== EXIT.INTERNAL);
 
 function newest(dir: string): number {
   let t = 0;

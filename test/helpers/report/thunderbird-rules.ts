@@ -5,7 +5,7 @@
  * file"), each with a host name, a port in 1..65535, a socketType of "plain", "SSL" or "STARTTLS" and an
  * authentication method Thunderbird knows. Throws with Thunderbird's words where it would refuse the file.
  */
-import { child, childrenNamed, childText, parseXml } from '../../../src/discovery/xml.js';
+import { child, childrenNamed, childText, parseXml } from '../../../src/lookup/xml.js';
 
 const SOCKET_TYPES = ['plain', 'SSL', 'STARTTLS'] as const;
 /** The <authentication> values readFromXML maps to an auth method. */

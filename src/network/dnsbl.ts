@@ -8,8 +8,9 @@
  */
 import { isIP } from 'node:net';
 import type { ErrorCode } from '../lib/codes.js';
-import type { DnsClient } from './dns-client.js';
-import { lookupTxt, recordsOf, reverseName } from './dns-lookups.js';
+import type { DnsClient } from '../lookup/dns-client.js';
+import { recordsOf, reverseName } from '../lookup/records.js';
+import { lookupTxt } from '../discovery/dns-lookups.js';
 
 /** What one list said about the address. */
 export interface BlocklistAnswer {

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { getServers } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { UsageError } from '../lib/errors.js';
-import { parseHostPort } from '../lib/host-port.js';
+import { usageError } from '../i18n/index.js';
+import { parseHostPort } from './host-port.js';
 import type { ResolverAddress, ResolverSource } from './types.js';
 
 export const DNS_PORT = 53;
@@ -26,7 +26,7 @@ export function parseResolverSpec(spec: string): ResolverAddress {
 /** Parse and, for host names, resolve (system resolver, once) a list of `HOST[:PORT]`. */
 export async function resolveResolverSpecs(specs: string | string[]): Promise<ResolverAddress[]> {
   const list = (Array.isArray(specs) ? specs : [specs]).flatMap((s) => s.split(',')).filter((s) => s.trim() !== '');
-  if (list.length === 0) throw new UsageError('no DNS server given');
+  if (list.length === 0) throw usageError('usage.dns.none');
   const out: ResolverAddress[] = [];
   for (const spec of list.slice(0, MAX_RESOLVERS)) {
     const parsed = parseResolverSpec(spec);
@@ -38,7 +38,7 @@ export async function resolveResolverSpecs(specs: string | string[]): Promise<Re
       const { address } = await lookup(parsed.host);
       out.push({ host: address, port: parsed.port });
     } catch (err) {
-      throw new UsageError(`the DNS server name "${parsed.host}" does not resolve (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw usageError('usage.dns.unresolved', { host: parsed.host, code: (err as NodeJS.ErrnoException).code ?? 'error' });
     }
   }
   return out;

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
-import { UsageError } from './errors.js';
-import { quoteInput } from './text.js';
+import { usageError } from '../i18n/index.js';
+import type { UsageError } from '../lib/errors.js';
+import { quoteInput } from '../lib/text.js';
 
 /** A host name label: letters, digits, hyphens (and `_`, seen in service names), 1-63 characters (RFC 1035 §2.3.4). */
 const HOST_NAME = /^(?=.{1,253}$)([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?)(\.[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?)*\.?$/;
@@ -18,15 +19,16 @@ function stripZone(host: string): string {
  */
 export function parseHostPort(input: string, what = 'HOST[:PORT]'): { host: string; port?: number } {
   const text = input.trim();
-  const bad = (why: string): UsageError => new UsageError(`${what}: ${quoteInput(input)} ${why}`);
-  if (text === '') throw bad('is empty: expected HOST[:PORT]');
+  const bad = (id: 'usage.hostPort.empty' | 'usage.hostPort.brackets' | 'usage.hostPort.ipv6Brackets' | 'usage.hostPort.badHost' | 'usage.hostPort.badPort'): UsageError =>
+    usageError(id, { what, quoted: quoteInput(input) });
+  if (text === '') throw bad('usage.hostPort.empty');
   let host = text;
   let portText: string | undefined;
   const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(text);
   if (bracketed) {
     host = bracketed[1]!;
     portText = bracketed[2];
-    if (isIP(stripZone(host)) !== 6) throw bad('has brackets around something that is not an IPv6 address');
+    if (isIP(stripZone(host)) !== 6) throw bad('usage.hostPort.brackets');
   } else if (isIP(stripZone(text)) !== 6) {
     const colon = text.lastIndexOf(':');
     if (colon >= 0) {
@@ -34,10 +36,10 @@ export function parseHostPort(input: string, what = 'HOST[:PORT]'): { host: stri
       portText = text.slice(colon + 1);
     }
     if (isIP(host) === 0 && !HOST_NAME.test(host)) {
-      throw bad(host.includes(':') ? 'is not HOST[:PORT]: an IPv6 address with a port goes in brackets, [ADDR]:PORT' : 'is not HOST[:PORT]: the host is neither an IP address nor a host name');
+      throw bad(host.includes(':') ? 'usage.hostPort.ipv6Brackets' : 'usage.hostPort.badHost');
     }
   }
   if (portText === undefined) return { host };
-  if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65_535) throw bad('is not HOST[:PORT]: not a port number (1 to 65535)');
+  if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65_535) throw bad('usage.hostPort.badPort');
   return { host, port: Number(portText) };
 }
