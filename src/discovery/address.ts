@@ -83,6 +83,16 @@ export function registrableDomain(host: string): string | null {
   return getDomain(name.toLowerCase()) ?? null;
 }
 
+/**
+ * An envelope address given as an option: a relay test's sender and recipient, `--send-test`'s recipient, the
+ * exporter's relay module, the agent's relay recipient. One @, no white space or angle bracket, a dot in the
+ * domain. THE check of such an address (there were four copies in two versions); `parseAddress` is for the
+ * address a check is about.
+ */
+export function isEnvelopeAddress(text: string): boolean {
+  return /^[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+$/.test(text);
+}
+
 /** A host name we are willing to look up or connect to: LDH labels, 1..253 characters, at least one dot. */
 export function isValidHostName(host: string): boolean {
   if (host.length === 0 || host.length > MAX_DOMAIN_CHARS) return false;
