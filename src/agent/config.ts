@@ -7,10 +7,11 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseAddress } from '../discovery/address.js';
+import { isEnvelopeAddress, parseAddress } from '../discovery/address.js';
 import { Checker, ConfigError, fieldPath, kind } from '../lib/checker.js';
 import { UsageError } from '../lib/errors.js';
 import { parseListen } from '../lib/listen.js';
+import { parseHostPort } from '../lookup/host-port.js';
 import { isLang } from '../i18n/lang.js';
 import { LANGS, type Lang } from '../i18n/types.js';
 import { defaultStateDir } from './paths.js';
@@ -129,7 +130,15 @@ export interface ValidateOptions {
   defaultStateDir: string;
 }
 
-const HOST_PORT = /^\[?[^\s/@\]]+\]?(?::\d{1,5})?$/;
+/** `undefined` for a `HOST[:PORT]` the one parser (src/lookup/host-port.ts) accepts, else what is wrong. */
+function hostPortProblem(s: string): string | undefined {
+  try {
+    parseHostPort(s);
+    return undefined;
+  } catch {
+    return 'must be HOST[:PORT]';
+  }
+}
 /** Where an account's secret may come from: one of these, never the config file itself (read by secrets.ts). */
 export const SECRET_FIELDS = ['passwordEnv', 'passwordFile', 'oauthTokenEnv', 'oauthTokenFile'] as const;
 const ACCOUNT_FIELDS = ['address', 'user', 'passwordEnv', 'passwordFile', 'oauthTokenEnv', 'oauthTokenFile', 'password', 'dns', 'ca', 'controls', 'relayRecipient', 'allowPlaintextAuth', 'timeoutMs', 'ispdb', 'echoUrl', 'probeNetworkSmtp'] as const;
@@ -183,7 +192,7 @@ function account(c: Checker, v: unknown, p: string): AccountConfig | undefined {
     out.user = out.address;
   }
   if (o.dns !== undefined) {
-    const d = c.strings(o.dns, fieldPath(p, 'dns'), (s) => (HOST_PORT.test(s.trim()) ? undefined : 'must be HOST[:PORT]'), false);
+    const d = c.strings(o.dns, fieldPath(p, 'dns'), hostPortProblem, false);
     if (d) out.dns = d;
   }
   if (o.ca !== undefined) {
@@ -191,11 +200,11 @@ function account(c: Checker, v: unknown, p: string): AccountConfig | undefined {
     if (f) out.ca = f;
   }
   if (o.controls !== undefined) {
-    const d = c.strings(o.controls, fieldPath(p, 'controls'), (s) => (HOST_PORT.test(s.trim()) ? undefined : 'must be HOST[:PORT]'));
+    const d = c.strings(o.controls, fieldPath(p, 'controls'), hostPortProblem);
     if (d) out.controls = d;
   }
   if (o.relayRecipient !== undefined) {
-    const r = c.string(o.relayRecipient, fieldPath(p, 'relayRecipient'), (s) => (/^[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+$/.test(s) ? undefined : 'must be an e-mail address'));
+    const r = c.string(o.relayRecipient, fieldPath(p, 'relayRecipient'), (s) => (isEnvelopeAddress(s) ? undefined : 'must be an e-mail address'));
     if (r) out.relayRecipient = r;
   }
   if (o.allowPlaintextAuth !== undefined) {
@@ -267,7 +276,7 @@ export function validateAgentConfig(input: unknown, options: Partial<ValidateOpt
 
   const stateDir = root.stateDir === undefined ? opts.defaultStateDir : (c.filePath(root.stateDir, 'stateDir') ?? opts.defaultStateDir);
   let controls: string[] | undefined;
-  if (root.controls !== undefined) controls = c.strings(root.controls, 'controls', (s) => (HOST_PORT.test(s.trim()) ? undefined : 'must be HOST[:PORT]'));
+  if (root.controls !== undefined) controls = c.strings(root.controls, 'controls', hostPortProblem);
   const networkEvents = root.networkEvents === undefined ? true : (c.boolean(root.networkEvents, 'networkEvents') ?? true);
   let lang: Lang | undefined;
   if (root.lang !== undefined) {

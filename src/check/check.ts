@@ -4,7 +4,7 @@
  */
 import type { ConfiguredServer } from '../thunderbird/profile.js';
 import type { LookupFunction } from 'node:net';
-import { parseAddress } from '../discovery/address.js';
+import { isEnvelopeAddress, parseAddress } from '../discovery/address.js';
 import { discover } from '../discovery/discover.js';
 import type { DiscoverOptions, ServerCandidate } from '../discovery/types.js';
 import { usageError } from '../i18n/index.js';
@@ -90,7 +90,7 @@ type PlannedProbe = Omit<CheckProbe, 'result'> & {
 export async function check(address: string, options: Partial<CheckOptions> = {}): Promise<CheckReport> {
   const parsed = parseAddress(address); // UsageError on malformed input
   const relayRecipient = options.relayRecipient ?? DEFAULT_RELAY_RECIPIENT;
-  if (!/^[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+$/.test(relayRecipient)) throw usageError('usage.relayRecipient', { value: relayRecipient });
+  if (!isEnvelopeAddress(relayRecipient)) throw usageError('usage.relayRecipient', { value: relayRecipient });
   const controlSpecs = (options.controls ?? DEFAULT_CONTROLS).map(parseControl);
   assertTimeout('timeoutMs', options.timeoutMs);
   assertTimeout('probeTimeoutMs', options.probeTimeoutMs);
@@ -104,7 +104,7 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
     progress({ type: 'phase', phase: 'discovery' });
     // While the first questions are on the wire: the TLS set-up every probe's first handshake would wait for.
     setImmediate(() => prepareTls(options.ca));
-    const [discovery, network] = await Promise.all([discover(parsed.address, session, options.discovery), networkIdentity(session, options.network)]);
+    const [discovery, network] = await Promise.all([discover(parsed, session, options.discovery), networkIdentity(session, options.network)]);
     throwIfCallerAborted(options.signal);
 
     // Probes resolve names through the session (so --dns means one view of DNS), reusing every address

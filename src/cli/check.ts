@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { check, type CheckOptions, type CheckProgress } from '../check/check.js';
-import { parseAddress } from '../discovery/address.js';
+import { isEnvelopeAddress, parseAddress } from '../discovery/address.js';
 import { toJsonText } from '../lib/text.js';
 import { EXIT } from '../lib/exit-codes.js';
 import { sendTestMessage } from '../check/send-test.js';
@@ -118,7 +118,7 @@ async function checkAddress(
   if (opts.ispdb === false || typeof opts.ispdb === 'string') options.ispdbBaseUrl = opts.ispdb;
   if (opts.autoconfig !== undefined) await assertWritableFile('--autoconfig', opts.autoconfig);
   if (opts.html !== undefined) await assertWritableFile('--html', opts.html);
-  if (opts.sendTest && !/^[^\s<>@]+@[^\s<>@]+$/.test(opts.sendTest)) throw usageError('usage.notAnAddress', { flag: '--send-test', value: JSON.stringify(opts.sendTest) });
+  if (opts.sendTest && !isEnvelopeAddress(opts.sendTest)) throw usageError('usage.notAnAddress', { flag: '--send-test', value: JSON.stringify(opts.sendTest) });
 
   const showProgress = (opts.progress ?? true) && Boolean(io.stderr.isTTY) && !opts.json;
   if (showProgress) options.onProgress = progressLine(io, t);

@@ -1,3 +1,4 @@
+import { isEnvelopeAddress } from '../discovery/address.js';
 import { UsageError } from '../lib/errors.js';
 import { toJsonText } from '../lib/text.js';
 import type { ProbeOptions, ProbeResult, StartTlsPolicy } from '../lib/types.js';
@@ -47,7 +48,7 @@ export async function probeCommand(protocol: string, hostPort: string, opts: Pro
     if (opts.relayTest.length !== 2) throw new UsageError('--relay-test takes exactly two addresses: FROM TO', { msg: 'usage.relayTestTwo' });
     const [from, to] = opts.relayTest as [string, string];
     for (const a of [from, to]) {
-      if (!/^[^\s<>@]+@[^\s<>@]+$/.test(a)) throw new UsageError(`--relay-test: not an address: ${JSON.stringify(a)}`, { msg: 'usage.notAnAddress', params: { flag: '--relay-test', value: JSON.stringify(a) } });
+      if (!isEnvelopeAddress(a)) throw new UsageError(`--relay-test: not an address: ${JSON.stringify(a)}`, { msg: 'usage.notAnAddress', params: { flag: '--relay-test', value: JSON.stringify(a) } });
     }
     options.relayTest = { from, to };
   }

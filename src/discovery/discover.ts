@@ -23,14 +23,15 @@ export const MAX_MX_HOSTS_RESOLVED = 10;
  * With a lookup session (a check's), discovery asks through it under its own deadline (`timeoutMs`, within the
  * session's); without one, a session is opened from `options` for this call and closed after it.
  */
-export async function discover(address: string, options?: Partial<DiscoverOptions>): Promise<DiscoveryResult>;
-export async function discover(address: string, session: LookupSession, options?: Partial<Pick<DiscoverOptions, 'timeoutMs'>>): Promise<DiscoveryResult>;
+export async function discover(address: string | ParsedAddress, options?: Partial<DiscoverOptions>): Promise<DiscoveryResult>;
+export async function discover(address: string | ParsedAddress, session: LookupSession, options?: Partial<Pick<DiscoverOptions, 'timeoutMs'>>): Promise<DiscoveryResult>;
 export async function discover(
-  address: string,
+  address: string | ParsedAddress,
   sessionOrOptions: LookupSession | Partial<DiscoverOptions> = {},
   own: Partial<Pick<DiscoverOptions, 'timeoutMs'>> = {},
 ): Promise<DiscoveryResult> {
-  const parsed = parseAddress(address);
+  // A caller that parsed the address already (check()) passes the result: the address is parsed once.
+  const parsed = typeof address === 'string' ? parseAddress(address) : address;
   const session = sessionOrOptions instanceof LookupSession ? sessionOrOptions : undefined;
   const options: Partial<LookupOptions> = session ? {} : (sessionOrOptions as Partial<DiscoverOptions>);
   const timeoutMs = (session ? own.timeoutMs : options.timeoutMs) ?? DISCOVERY_TIMEOUT_MS;

@@ -19,6 +19,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { readSecret } from '../agent/secrets.js';
 import { MAX_CONCURRENT_PROBES } from '../check/defaults.js';
+import { isEnvelopeAddress } from '../discovery/address.js';
 import { Checker, ConfigError, type ConfigIssue } from '../lib/checker.js';
 import { UsageError } from '../lib/errors.js';
 import type { Protocol } from '../lib/types.js';
@@ -57,7 +58,6 @@ export function parseDuration(text: string): number | undefined {
 }
 
 const MODULE_FIELDS = ['prober', 'port', 'timeout', 'starttls', 'relay', 'auth', 'allow_plaintext_auth', 'tls', 'helo_name', 'description'] as const;
-const ADDRESS = /^[^\s<>@]+@[^\s<>@]+$/;
 
 function duration(c: Checker, v: unknown, p: string, min: number, max: number): number | undefined {
   const s = c.string(v, p);
@@ -90,7 +90,7 @@ function moduleFrom(c: Checker, v: unknown, p: string): ExporterModule | undefin
     if (prober && prober !== 'smtp' && prober !== 'smtps') c.fail(`${p}.relay`, 'is for the smtp and smtps probers');
     const r = c.object(o.relay, `${p}.relay`, ['from', 'to']);
     if (r) {
-      const test = (x: string): string | undefined => (ADDRESS.test(x) ? undefined : 'must be an e-mail address');
+      const test = (x: string): string | undefined => (isEnvelopeAddress(x) ? undefined : 'must be an e-mail address');
       const from = r.from === undefined ? c.fail(`${p}.relay.from`, 'is required') : c.string(r.from, `${p}.relay.from`, test);
       const to = r.to === undefined ? c.fail(`${p}.relay.to`, 'is required') : c.string(r.to, `${p}.relay.to`, test);
       if (from && to) m.relay = { from, to };

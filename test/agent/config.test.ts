@@ -66,6 +66,17 @@ describe('agent config', () => {
     assert.deepEqual(validateAgentConfig(c, { ...opts, baseDir: '/elsewhere' }), c);
   });
 
+  it('reads dns and controls with the one HOST[:PORT] parser: what a check would refuse is refused at load', () => {
+    const paths = pathsOf({
+      accounts: [{ address: 'alice@example.test', dns: ['[192.0.2.53]:53'], controls: ['smtp.example.test:0', '[2001:db8::25]:25', 'smtp.example.test'] }],
+      controls: ['2001:db8::25:25'],
+    });
+    assert.ok(paths.includes('accounts[0].dns[0]'), paths.join(', '));
+    assert.ok(paths.includes('accounts[0].controls[0]'), paths.join(', '));
+    assert.ok(!paths.includes('accounts[0].controls[1]') && !paths.includes('accounts[0].controls[2]'), paths.join(', '));
+    assert.ok(!paths.includes('controls[0]'), `a bare IPv6 address is a host without a port: ${paths.join(', ')}`);
+  });
+
   it('refuses an inline password, with the path of the field', () => {
     const [i] = issues({ accounts: [{ address: 'alice@example.test', password: 'hunter2' }] });
     assert.equal(i!.path, 'accounts[0].password');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseAddress, registrableDomain } from '../../src/discovery/index.js';
+import { isEnvelopeAddress } from '../../src/discovery/address.js';
 import { UsageError } from '../../src/lib/errors.js';
 
 describe('discovery: parseAddress', () => {
@@ -74,5 +75,12 @@ describe('discovery: parseAddress', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('discovery: isEnvelopeAddress (relay tests, --send-test, the exporter and the agent)', () => {
+  it('takes local@domain with a dot in the domain, and nothing with white space, angle brackets or a second @', () => {
+    for (const ok of ['x@example.net', 'maildoctor-relay-test@example.net', 'a+b@mail.example.test']) assert.ok(isEnvelopeAddress(ok), ok);
+    for (const bad of ['a@b', 'nope', '@example.net', 'x@', 'a b@example.net', '<x@example.net>', 'a@b@example.net', 'x@example.net ']) assert.ok(!isEnvelopeAddress(bad), bad);
   });
 });
