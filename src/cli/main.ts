@@ -201,8 +201,9 @@ export async function run(argv: string[], processIo_: Io = processIo()): Promise
       exitCode = await (await import('./exporter.js')).exporterCommand(opts, io);
     });
 
-  // Every command takes --lang (a usage error of any command is said in it); readerLang read it already.
-  for (const command of program.commands) {
+  // Every command takes --lang (a usage error of any command is said in it), before the command's name too
+  // (`maildoctor --lang it check …`); readerLang read it already.
+  for (const command of [program, ...program.commands]) {
     command.addOption(new Option('--lang <lang>', h('help.opt.lang', { what: command.name() === 'check' ? 'report' : 'messages' })).argParser(parseLang));
   }
 

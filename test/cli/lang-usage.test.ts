@@ -70,6 +70,13 @@ describe('cli: usage errors in the reader’s language (built CLI, child process
     });
   }
 
+  it('--lang before the command’s name works too, and the last --lang wins', async () => {
+    const before = await run(['--lang', 'it', 'check', 'pippo@'], { LANG: 'C.UTF-8' });
+    assert.equal(before.code, 2, before.stderr);
+    assert.equal(before.stderr, 'maildoctor: in "pippo@" non c’è niente dopo la @\n');
+    assert.equal((await run(['--lang', 'it', 'probe', 'tcp', 'h.example.test', '--lang', 'en'], {})).stderr, 'maildoctor: a tcp probe needs HOST:PORT\n');
+  });
+
   it('the same mistakes in English under LANG=C: commander’s sentence, one line', async () => {
     assert.equal((await run(['network', '--frobnicate'], { LANG: 'C.UTF-8' })).stderr, "maildoctor: unknown option '--frobnicate'\n");
     assert.equal((await run(['discover', 'pippo@example.test', '--jsno'], { LANG: 'C.UTF-8' })).stderr, "maildoctor: unknown option '--jsno' (did you mean --json?)\n");
