@@ -183,7 +183,9 @@ export async function run(argv: string[], processIo_: Io = processIo()): Promise
     .option('--config <file>', h('help.opt.config.agent'))
     .addHelpText('after', helpAfter(h, ['maildoctor agent', 'maildoctor agent --config ./agent.json'], false, 'help.agent.signals'))
     .action(async (opts: AgentCommandOptions) => {
-      exitCode = await (await import('./agent.js')).agentCommand(opts, io);
+      // commander gives a --lang anywhere on the line to the program's option, so the agent reads both.
+      const lang = opts.lang ?? (program.opts() as { lang?: AgentCommandOptions['lang'] }).lang;
+      exitCode = await (await import('./agent.js')).agentCommand({ ...opts, ...(lang ? { lang } : {}) }, io);
     });
 
   program
