@@ -6,10 +6,13 @@
 import { checkSecrets, loadAgentConfig, startAgent, type AgentDeps } from '../agent/index.js';
 import { defaultConfigFile } from '../agent/paths.js';
 import { EXIT } from '../lib/exit-codes.js';
+import type { Lang } from '../i18n/types.js';
 import type { Io } from './io.js';
 
 export interface AgentCommandOptions {
   config?: string;
+  /** `--lang`: the alerts' language, over the config's `lang` (and the locale), on every reload too. */
+  lang?: Lang;
 }
 
 /** What the command listens to; a test passes an EventEmitter. */
@@ -17,8 +20,9 @@ export type SignalSource = Pick<NodeJS.Process, 'on' | 'off'>;
 
 export async function agentCommand(opts: AgentCommandOptions, io: Io, signals: SignalSource = process, deps: Partial<AgentDeps> = {}): Promise<number> {
   const file = opts.config ?? defaultConfigFile({ env: io.env });
-  const load = (): Promise<unknown> => loadAgentConfig(file);
-  const config = await loadAgentConfig(file);
+  const withLang = <T extends { lang?: Lang }>(c: T): T => (opts.lang ? { ...c, lang: opts.lang } : c);
+  const load = async (): Promise<unknown> => withLang(await loadAgentConfig(file));
+  const config = withLang(await loadAgentConfig(file));
   // Fail at start-up, with exit code 2, rather than at the first check.
   await checkSecrets(config, io.env);
   const agent = await startAgent(config, { loadConfig: load, env: io.env, ...deps });

@@ -2,7 +2,7 @@
  * The agent's alerts in the agent's language, as a user runs it: the BUILT `maildoctor agent` in a namespace
  * whose resolver refuses every name outside its zone, so the first check of the account fails and the agent
  * alerts at once. The alert is said in Italian under LANG=it_IT.UTF-8, and with `"lang": "it"` in the config
- * under LANG=C; its data (kind, changes) stays the same. SIGTERM then stops the agent cleanly (exit 0).
+ * under LANG=C, and with --lang it over the config's; its data (kind, changes) stays the same. SIGTERM then stops the agent cleanly (exit 0).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ describe('process tier: the agent alerts in its language', function () {
   });
   after(() => dir && rmSync(dir, { recursive: true, force: true }));
 
-  async function firstAlert(name: string, config: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<{ console: string; file: Array<{ alert?: { kind: string; lang: string; summary: string; changes: unknown[] } }> }> {
+  async function firstAlert(name: string, config: Record<string, unknown>, env: NodeJS.ProcessEnv, args: readonly string[] = []): Promise<{ console: string; file: Array<{ alert?: { kind: string; lang: string; summary: string; changes: unknown[] } }> }> {
     const file = join(dir, `${name}.json`);
     const logFile = join(dir, `${name}.log`);
     writeFileSync(
@@ -38,7 +38,7 @@ describe('process tier: the agent alerts in its language', function () {
       }),
     );
     let timer: NodeJS.Timeout | undefined;
-    const r = await runCli(['agent', '--config', file], {
+    const r = await runCli(['agent', '--config', file, ...args], {
       resolver: 'refused',
       env,
       onStarted: (child) => {
@@ -64,12 +64,13 @@ describe('process tier: the agent alerts in its language', function () {
   }
 
   const ITALIAN = 'pippo@example.test: l’invio e la ricezione non funzionano più';
-  for (const [how, config, env] of [
-    ['LANG=it_IT.UTF-8', {}, { LANG: 'it_IT.UTF-8' }],
-    ['"lang": "it" in the config, LANG=C', { lang: 'it' }, { LANG: 'C.UTF-8' }],
+  for (const [name, how, config, env, args] of [
+    ['env', 'LANG=it_IT.UTF-8', {}, { LANG: 'it_IT.UTF-8' }, []],
+    ['config', '"lang": "it" in the config, LANG=C', { lang: 'it' }, { LANG: 'C.UTF-8' }, []],
+    ['flag', '--lang it over "lang": "en" in the config', { lang: 'en' }, { LANG: 'C.UTF-8' }, ['--lang', 'it']],
   ] as const) {
     it(`${how}: the broken-mail alert says it in Italian, on the console and in the log file`, async () => {
-      const seen = await firstAlert(how.startsWith('LANG') ? 'env' : 'config', config, env);
+      const seen = await firstAlert(name, config, env, args);
       assert.ok(seen.console.includes(ITALIAN), seen.console);
       const alert = seen.file.find((l) => l.alert)?.alert;
       assert.ok(alert, 'the alert is in the log file');
