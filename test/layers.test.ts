@@ -1,7 +1,8 @@
 /**
  * The map of docs/ARCHITECTURE.md, checked: src/ has no import cycle, and no folder imports a folder above it
- * (issue 12). The imports that run count (`import`, `export … from`, `import()`); `import type` and
- * `export type` are erased by the compiler and are left out (madge's skipTypeImports).
+ * (issue 12). Every import counts: those that run (`import`, `export … from`, `import()`) and those the compiler
+ * erases (`import type`, `export type … from`), for a type-only cycle or upward type import still ties the
+ * modules together: a declaration in the wrong place shows in the library's .d.ts and in every change.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -36,11 +37,10 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** Relative imports of a file that run (not `import type`), as source paths (`./x.js` → `x.ts`). */
-function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
+/** Relative imports of a file, type-only ones too, as source paths (`./x.js` → `x.ts`). */
+function importsOf(file: string, text = readFileSync(file, 'utf8')): string[] {
   const out: string[] = [];
-  const statements = /^(?:import|export)\b(?!\s+type\b)[^;]*?\bfrom\s*['"](\.{1,2}\/[^'"]+)['"]|^import\s*['"](\.{1,2}\/[^'"]+)['"]|\bimport\s*\(\s*['"](\.{1,2}\/[^'"]+)['"]/gms;
+  const statements = /^(?:import|export)\b[^;]*?\bfrom\s*['"](\.{1,2}\/[^'"]+)['"]|^import\s*['"](\.{1,2}\/[^'"]+)['"]|\bimport\s*\(\s*['"](\.{1,2}\/[^'"]+)['"]/gms;
   for (const m of text.matchAll(statements)) {
     const spec = (m[1] ?? m[2] ?? m[3])!;
     out.push(path.resolve(path.dirname(file), spec.replace(/\.js$/, '.ts')));
@@ -111,5 +111,21 @@ describe('architecture: the layers of src/', () => {
     ]);
     assert.deepEqual(cycles(fake), ['lookup/a.ts → discovery/b.ts → lookup/a.ts']);
     assert.deepEqual(upward(fake, folder), ['lookup/a.ts → discovery/b.ts']);
+  });
+
+  it('counts type-only imports and re-exports: a cycle of types alone, or a type imported from above, fails', () => {
+    const a = path.join(SRC, 'lib/a.ts');
+    const b = path.join(SRC, 'lib/b.ts');
+    const sources = new Map([
+      [a, "import type { B } from './b.js';\nexport type { Lang } from '../i18n/types.js';\n"],
+      [b, "import {\n  type A,\n  type C,\n} from './a.js';\nexport type * from './c.js';\n"],
+    ]);
+    const fake = new Map([...sources].map(([f, text]) => [rel(f), importsOf(f, text).map(rel)]));
+    assert.deepEqual(fake, new Map([
+      ['lib/a.ts', ['lib/b.ts', 'i18n/types.ts']],
+      ['lib/b.ts', ['lib/a.ts', 'lib/c.ts']],
+    ]));
+    assert.deepEqual(cycles(fake), ['lib/a.ts → lib/b.ts → lib/a.ts']);
+    assert.deepEqual(upward(fake, folder), ['lib/a.ts → i18n/types.ts']);
   });
 });

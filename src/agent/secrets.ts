@@ -1,56 +1,39 @@
 /**
  * Secrets named by a config file, read when they are needed: an environment variable, or the first line of a
- * file (mode 0600). Never the config file itself, never argv. The one reader behind the agent's accounts and
- * the exporter's module logins; errors say which source failed and never carry the secret.
+ * file (mode 0600). Never the config file itself, never argv. The agent's accounts and the exporter's module
+ * logins read here, through lib/secret.ts (the reader the CLI shares); errors say which source failed, in
+ * a config file's words, and never carry the secret.
  */
-import { readFile } from 'node:fs/promises';
 import { ConfigError, type ConfigIssue } from '../lib/checker.js';
 import { UsageError } from '../lib/errors.js';
-import { MAX_OAUTH_TOKEN_BYTES } from '../lib/oauth.js';
+import { readSecret as readSecretFrom, type ReadSecretFile, type SecretFailure, type SecretKind } from '../lib/secret.js';
 import { SECRET_FIELDS, type AccountConfig, type AgentConfig } from './config.js';
 
-/** A secret file larger than this is not a password file. */
-const MAX_SECRET_FILE_BYTES = 4_096;
+export type { ReadSecretFile, SecretKind };
 
 /** Raised when a secret cannot be had (variable unset, file unreadable). Never carries the secret. */
 export class SecretUnavailableError extends UsageError {}
 
-export type SecretKind = 'password' | 'oauth2';
-
-/** Reads secret files. @default fs.readFile */
-export type ReadSecretFile = (file: string) => Promise<Buffer>;
-
 /**
- * The secret from its environment variable (`env`) or file (`file`); undefined when neither is named. Throws
- * {@link SecretUnavailableError} for an unset variable, an unreadable, empty or oversized file.
+ * The secret from its environment variable (`env`) or file (`file`) through lib's one reader; undefined when
+ * neither is named. Throws {@link SecretUnavailableError} for an unset variable, an unreadable, empty or
+ * oversized file.
  */
-export async function readSecret(
-  source: { env?: string; file?: string },
-  kind: SecretKind,
-  env: NodeJS.ProcessEnv,
-  read: ReadSecretFile = (f) => readFile(f),
-): Promise<string | undefined> {
+export function readSecret(source: { env?: string; file?: string }, kind: SecretKind, env: NodeJS.ProcessEnv, read?: ReadSecretFile): Promise<string | undefined> {
   const what = kind === 'oauth2' ? 'token' : 'password';
-  if (source.env) {
-    const v = env[source.env];
-    if (v === undefined || v === '') throw new SecretUnavailableError(`environment variable ${source.env} is not set or empty`);
-    return v;
-  }
-  if (source.file) {
-    const file = source.file;
-    let buf: Buffer;
-    try {
-      buf = await read(file);
-    } catch (err) {
-      throw new SecretUnavailableError(`cannot read ${what} file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  const fail = (f: SecretFailure): Error => {
+    switch (f.reason) {
+      case 'unset':
+        return new SecretUnavailableError(`environment variable ${f.env} is not set or empty`);
+      case 'unreadable':
+        return new SecretUnavailableError(`cannot read ${what} file ${f.file}: ${f.error.code ?? 'error'}`);
+      case 'tooLarge':
+        return new SecretUnavailableError(`${what} file ${f.file} is larger than ${f.max} bytes`);
+      case 'empty':
+        return new SecretUnavailableError(`${what} file ${f.file} is empty`);
     }
-    const max = kind === 'oauth2' ? MAX_OAUTH_TOKEN_BYTES : MAX_SECRET_FILE_BYTES;
-    if (buf.length > max) throw new SecretUnavailableError(`${what} file ${file} is larger than ${max} bytes`);
-    const line = buf.toString('utf8').split(/\r?\n/)[0] ?? '';
-    if (line === '') throw new SecretUnavailableError(`${what} file ${file} is empty`);
-    return line;
-  }
-  return undefined;
+  };
+  return readSecretFrom(source, kind, env, fail, read);
 }
 
 /** The account's password or OAuth2 token from its environment variable or secret file; undefined when it has none. */

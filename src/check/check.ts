@@ -22,7 +22,7 @@ import { buildReport } from '../report/index.js';
 import { hybridSpfQuestion, txtAnswer } from '../report/spf-caveat.js';
 import { gatherBlocklists, type BlocklistOptions } from './blocklists.js';
 import { gatherSpf } from './spf-facts.js';
-import { answerSession, planSessions } from './sessions.js';
+import { PlanRunner, samePlan, type PlannedProbe, type RunnerOptions } from './runner.js';
 import type { CheckFacts, CheckProbe, CheckReport, ProbePurpose } from '../report/types.js';
 
 export * from './defaults.js';
@@ -75,12 +75,6 @@ export interface CheckOptions extends Omit<LookupOptions, 'timeoutMs' | 'signal'
   configured: ConfiguredServer[];
 }
 
-/** A probe before it runs: the report's CheckProbe without its result, plus how to run it. */
-type PlannedProbe = Omit<CheckProbe, 'result'> & {
-  options: Partial<ProbeOptions>;
-  /** The server this probe loads: its first known address, else its name. Starts are staggered per server. */
-  server: string;
-};
 
 /**
  * Diagnose `address` from this network. Resolves with a report for every server or network failure; rejects
@@ -104,16 +98,34 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
     progress({ type: 'phase', phase: 'discovery' });
     // While the first questions are on the wire: the TLS set-up every probe's first handshake would wait for.
     setImmediate(() => prepareTls(options.ca));
-    const [discovery, network] = await Promise.all([discover(parsed, session, options.discovery), networkIdentity(session, options.network)]);
+    // Pipelined (issue 13): a probe starts as soon as its server is known. Probes resolve names through the
+    // session (so --dns means one view of DNS), reusing every address discovery and network identity learnt.
+    const runner = new PlanRunner({ ...runnerOptions(options), lookup: session.lookup }, deadline, progress);
+    const none = { imap: [], pop3: [], smtp: [] };
+    runner.add(planProbes(none, [], controlSpecs, options, parsed.address)); // the controls depend on nothing
+    // The servers the DNS sources name (MX, SRV, guesses) start while autoconfig and the ISPDB are still asked,
+    // unless the check logs in: autoconfig can name the user name to log in with, and a login under another
+    // name would be a failed login on the user's account (a lockout counter), so those probes wait for it.
+    const early = (candidates: Record<'imap' | 'pop3' | 'smtp', ServerCandidate[]>): void => {
+      if (!deadline.signal.aborted) runner.add(planProbes(candidates, [], [], options, parsed.address));
+    };
+    const discoveryOptions = options.credentials ? options.discovery : { ...options.discovery, onCandidates: early };
+    const [discovery, network] = await Promise.all([discover(parsed, session, discoveryOptions), networkIdentity(session, options.network)]);
     throwIfCallerAborted(options.signal);
 
-    // Probes resolve names through the session (so --dns means one view of DNS), reusing every address
-    // discovery and network identity already learnt.
-    const { lookup } = session;
-
+    // The whole plan, every source in: an early probe stands for its final one when it asked the same thing.
     const plan = planProbes(discovery.candidates, network.provider?.smtp ?? [], controlSpecs, options, parsed.address);
-    progress({ type: 'phase', phase: 'probes', total: plan.length, done: 0 });
-    const results = await runPlan(plan, { ...options, lookup }, deadline, progress);
+    const changed = plan.filter((p) => runner.started(p.id) && !samePlan(runner.started(p.id)!.planned, p));
+    runner.add(plan.filter((p) => !runner.started(p.id)));
+    runner.replace(changed);
+    const planned = new Set(plan.map((p) => p.id));
+    // Sources are the final plan's (the report lists every source); early probes no later plan kept ran, and are reported after.
+    const extra = runner.all().filter((s) => !planned.has(s.planned.id));
+    progress({ type: 'phase', phase: 'probes', total: plan.length + extra.length, done: 0 });
+    const results = await Promise.all([
+      ...plan.map(async (p) => ({ ...(await runner.started(p.id)!.record), sources: p.sources })),
+      ...extra.map((s) => s.record),
+    ]);
     throwIfCallerAborted(options.signal);
     // Facts the probes call for: blocklists after a refusal, the domain's SPF for a hybrid server's address.
     const spfQuestions = results
@@ -152,6 +164,17 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
   } finally {
     await session.close();
   }
+}
+
+function runnerOptions(options: Partial<CheckOptions>): Omit<RunnerOptions, 'lookup'> {
+  return {
+    ...(options.staggerMs !== undefined ? { staggerMs: options.staggerMs } : {}),
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(options.probeTimeoutMs !== undefined ? { probeTimeoutMs: options.probeTimeoutMs } : {}),
+    ...(options.phaseTimeouts ? { phaseTimeouts: options.phaseTimeouts } : {}),
+    ...(options.ca ? { ca: options.ca } : {}),
+    ...(options.allowPlaintextAuth ? { allowPlaintextAuth: true } : {}),
+  };
 }
 
 function throwIfCallerAborted(signal: AbortSignal | undefined): void {
@@ -242,73 +265,4 @@ export function planProbes(
     });
   }
   return plan;
-}
-
-async function runPlan(
-  plan: PlannedProbe[],
-  options: Partial<CheckOptions> & { lookup: LookupFunction },
-  deadline: Deadline,
-  progress: (e: CheckProgress) => void,
-): Promise<CheckProbe[]> {
-  const stagger = options.staggerMs ?? STAGGER_MS;
-  const limit = Math.max(1, options.concurrency ?? MAX_CONCURRENT_PROBES);
-  const probeTimeout = options.probeTimeoutMs ?? CHECK_PROBE_TIMEOUT_MS;
-  // One session per server address and port (sessions.ts): the plan's probes of one port share one.
-  // Staggered per server: the n-th session of one server starts n × stagger after the first, while different
-  // servers are probed at once. Workers take sessions in order of their earliest start.
-  const perServer = new Map<string, number>();
-  const queue = planSessions(plan)
-    .map((session) => {
-      const server = plan[session.lead]!.server;
-      const n = perServer.get(server) ?? 0;
-      perServer.set(server, n + 1);
-      return { session, notBefore: n * stagger };
-    })
-    .sort((a, b) => a.notBefore - b.notBefore || a.session.lead - b.session.lead);
-  const results: CheckProbe[] = new Array(plan.length);
-  // One view of the paths' round trips for the whole check: the first answers shorten the wait for dropped ports.
-  const paths = new PathTimes();
-  const t0 = performance.now();
-  let done = 0;
-  const worker = async (): Promise<void> => {
-    for (let next = queue.shift(); next; next = queue.shift()) {
-      const { session, notBefore } = next;
-      const lead = plan[session.lead]!;
-      await sleep(Math.max(0, notBefore - (performance.now() - t0)), deadline.signal).catch(() => undefined);
-      for (const i of session.members) {
-        const p = plan[i]!;
-        progress({ type: 'probe-start', probe: { id: p.id, purpose: p.purpose, protocol: p.protocol, host: p.host, port: p.port } });
-      }
-      const result = await probes[lead.protocol](
-        { host: lead.host, port: lead.port },
-        {
-          ...session.options,
-          timeoutMs: Math.max(1, Math.min(probeTimeout, deadline.remaining())),
-          phaseTimeouts: { connect: CHECK_CONNECT_TIMEOUT_MS, ...options.phaseTimeouts },
-          signal: deadline.signal,
-          lookup: options.lookup,
-          paths,
-          ...(options.ca ? { ca: options.ca } : {}),
-          ...(options.allowPlaintextAuth ? { allowPlaintextAuth: true } : {}),
-        },
-      );
-      const answer = answerSession(session, result, plan, (i) => plan[i]!.options);
-      // Probes the session could not answer (another name's certificate, AUTH after a hang-up) go next.
-      queue.unshift(...answer.again.map((s) => ({ session: s, notBefore: 0 })));
-      for (const [i, r] of answer.results) {
-        const { options: _options, server: _server, ...rest } = plan[i]!;
-        results[i] = { ...rest, ...(i !== session.lead ? { session: lead.id } : {}), result: r };
-        done++;
-        progress({
-          type: 'probe-done',
-          probe: { id: rest.id, purpose: rest.purpose, protocol: rest.protocol, host: rest.host, port: rest.port, ok: r.ok, code: r.error?.code, durationMs: r.durationMs },
-          done,
-          total: plan.length,
-        });
-      }
-    }
-  };
-  // A worker that finds the queue empty ends: a session queued again is taken by the worker that queued it.
-  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, worker));
-  return results;
 }

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import pc from 'picocolors';
@@ -7,7 +7,7 @@ import { PASSWORD_ENV } from '../check/defaults.js';
 import { MAX_TIMER_MS } from '../lib/deadline.js';
 import { UsageError } from '../lib/errors.js';
 import { EXIT, SIGNAL_EXIT } from '../lib/exit-codes.js';
-import { MAX_OAUTH_TOKEN_BYTES } from '../lib/oauth.js';
+import { readSecret, type SecretFailure } from '../lib/secret.js';
 import { quoteInput } from '../lib/text.js';
 import type { Credentials } from '../lib/types.js';
 import type { Lang } from '../i18n/types.js';
@@ -154,10 +154,11 @@ export async function credentialsFrom(
     }
     return undefined;
   }
-  if (opts.oauthTokenEnv) return { user: opts.user, oauthToken: readSecretFromEnv(io, opts.oauthTokenEnv).trim() };
-  if (opts.oauthTokenFile) return { user: opts.user, oauthToken: await readTokenFile(opts.oauthTokenFile, MAX_OAUTH_TOKEN_BYTES) };
+  if (opts.oauthTokenEnv || opts.oauthTokenFile) {
+    return { user: opts.user, oauthToken: (await readSecret({ env: opts.oauthTokenEnv, file: opts.oauthTokenFile }, 'oauth2', io.env, secretUsageError))! };
+  }
   if (opts.passwordStdin) return { user: opts.user, password: await readSecretFromStdin(io) };
-  if (opts.passwordEnv) return { user: opts.user, password: readSecretFromEnv(io, opts.passwordEnv) };
+  if (opts.passwordEnv) return { user: opts.user, password: (await readSecret({ env: opts.passwordEnv }, 'password', io.env, secretUsageError))! };
   const fromEnv = io.env[PASSWORD_ENV];
   if (fromEnv) return { user: opts.user, password: fromEnv };
   if (ifMissing === 'error') {
@@ -170,25 +171,24 @@ export async function credentialsFrom(
   return typed ? { user: opts.user, password: typed } : undefined;
 }
 
-export function readSecretFromEnv(io: Io, name: string): string {
-  const value = io.env[name];
-  if (value === undefined || value === '') throw new UsageError(`environment variable ${name} is not set or empty`, { msg: 'usage.envUnset', params: { name } });
-  return value;
-}
-
 /**
- * An OAuth2 token from the first line of a file (kept fresh by the tool that obtains it), without its line
- * end. The file's content is never echoed, even in the error for a file that is too large.
+ * lib's secret reader failing, as the usage error of a command-line option, in the catalogue's words. The
+ * command line names a file only for a token (`--oauth-token-file`); the file's content is never echoed,
+ * even for a file that is too large.
  */
-export async function readTokenFile(file: string, maxBytes: number): Promise<string> {
-  const buf = await readFile(file).catch((err: NodeJS.ErrnoException) => {
-    const reason = fileErrorReason(err);
-    throw new UsageError(`cannot read the token file ${file}: ${reason.english}`, { msg: 'usage.tokenFileUnreadable', params: { file, reason: reason.ref } });
-  });
-  if (buf.length > maxBytes) throw new UsageError(`the token file ${file} is larger than ${maxBytes} bytes: that is not a token`, { msg: 'usage.tokenFileTooLarge', params: { file, max: maxBytes } });
-  const line = buf.toString('utf8').split(/\r?\n/)[0]?.trim() ?? '';
-  if (line === '') throw new UsageError(`the token file ${file} is empty`, { msg: 'usage.tokenFileEmpty', params: { file } });
-  return line;
+function secretUsageError(f: SecretFailure): UsageError {
+  switch (f.reason) {
+    case 'unset':
+      return new UsageError(`environment variable ${f.env} is not set or empty`, { msg: 'usage.envUnset', params: { name: f.env } });
+    case 'unreadable': {
+      const reason = fileErrorReason(f.error);
+      return new UsageError(`cannot read the token file ${f.file}: ${reason.english}`, { msg: 'usage.tokenFileUnreadable', params: { file: f.file, reason: reason.ref } });
+    }
+    case 'tooLarge':
+      return new UsageError(`the token file ${f.file} is larger than ${f.max} bytes: that is not a token`, { msg: 'usage.tokenFileTooLarge', params: { file: f.file, max: f.max } });
+    case 'empty':
+      return new UsageError(`the token file ${f.file} is empty`, { msg: 'usage.tokenFileEmpty', params: { file: f.file } });
+  }
 }
 
 /** Why a file could not be read, in English and as the catalogue's `usage.fileError` (its code selects the words). */

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { isValidHostName } from './address.js';
 import { child, childrenNamed, childText, parseXml, type XmlElement, type XmlLimits } from '../lookup/xml.js';
 import type { ClientConfig, ClientConfigServer, MailRole, ParsedAddress, Security } from './types.js';
+import { portNumber } from '../lib/host-port.js';
 
 /** More servers than this in one document is not a configuration. */
 const MAX_SERVERS = 32;
@@ -55,8 +56,8 @@ function readServer(el: XmlElement, address: ParsedAddress, warnings: string[]):
     return undefined;
   }
   const portText = childText(el, 'port') ?? '';
-  const port = Number(portText);
-  if (!/^[0-9]{1,5}$/.test(portText) || port < 1 || port > 65_535) {
+  const port = portNumber(portText, 1);
+  if (port === undefined) {
     warnings.push(`${role} server ${ascii} skipped: port "${portText}" is not a port number`);
     return undefined;
   }

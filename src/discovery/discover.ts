@@ -24,11 +24,11 @@ export const MAX_MX_HOSTS_RESOLVED = 10;
  * session's); without one, a session is opened from `options` for this call and closed after it.
  */
 export async function discover(address: string | ParsedAddress, options?: Partial<DiscoverOptions>): Promise<DiscoveryResult>;
-export async function discover(address: string | ParsedAddress, session: LookupSession, options?: Partial<Pick<DiscoverOptions, 'timeoutMs'>>): Promise<DiscoveryResult>;
+export async function discover(address: string | ParsedAddress, session: LookupSession, options?: Partial<Pick<DiscoverOptions, 'timeoutMs' | 'onCandidates'>>): Promise<DiscoveryResult>;
 export async function discover(
   address: string | ParsedAddress,
   sessionOrOptions: LookupSession | Partial<DiscoverOptions> = {},
-  own: Partial<Pick<DiscoverOptions, 'timeoutMs'>> = {},
+  own: Partial<Pick<DiscoverOptions, 'timeoutMs' | 'onCandidates'>> = {},
 ): Promise<DiscoveryResult> {
   // A caller that parsed the address already (check()) passes the result: the address is parsed once.
   const parsed = typeof address === 'string' ? parseAddress(address) : address;
@@ -42,14 +42,21 @@ export async function discover(
     // Every query and fetch of this discovery listens on this one signal; dozens of listeners are expected.
     setMaxListeners(MAX_SIGNAL_LISTENERS, deadline.signal);
     try {
-      return await run(parsed, s, deadline, startedAt, timeoutMs);
+      return await run(parsed, s, deadline, startedAt, timeoutMs, (session ? own : (sessionOrOptions as Partial<DiscoverOptions>)).onCandidates);
     } finally {
       deadline.dispose();
     }
   });
 }
 
-async function run(address: ParsedAddress, session: LookupSession, deadline: Deadline, startedAt: Date, timeoutMs: number): Promise<DiscoveryResult> {
+async function run(
+  address: ParsedAddress,
+  session: LookupSession,
+  deadline: Deadline,
+  startedAt: Date,
+  timeoutMs: number,
+  onCandidates?: DiscoverOptions['onCandidates'],
+): Promise<DiscoveryResult> {
   const { domain } = address;
   const { signal } = deadline;
   const { dns } = session;
@@ -87,6 +94,17 @@ async function run(address: ParsedAddress, session: LookupSession, deadline: Dea
   const srvHostsP = srvP.then((all) => Promise.all(all.flatMap((f) => f.records.filter((r) => r.target !== '.').map((r) => resolve(r.target)))));
   const configHosts = (p: Promise<AutoconfigFacts | undefined>): Promise<unknown> => p.then((f) => Promise.all((f?.config?.servers ?? []).map((x) => resolve(x.hostname))));
   const bound = <T,>(p: Promise<T>): Promise<T | never[]> => settleBy<T | never[]>(p, signal, () => []);
+
+  if (onCandidates) {
+    // The DNS sources answer in milliseconds, autoconfig and the ISPDB over HTTP much later: their candidates first.
+    void Promise.all([mxP, srvP, domainGuessesP, mxGuessesP, bound(mxHostsP), bound(srvHostsP)]).then(async ([mx, srv, domainGuesses, mxGuesses]) => {
+      const hosts = await settledHosts(new Map(asked), signal);
+      if (signal.aborted) return;
+      onCandidates(buildCandidates(srvClaims(srv, domain).claims, hostHints(mx, [...domainGuesses, ...mxGuesses]), hosts));
+    }).catch(() => {
+      // The caller's early start is an optimisation: the result's candidates still reach it in full.
+    });
+  }
 
   const [mx, srv, spf, dmarc, mtaSts, autoconfig, ispdb, ispdbMx, domainGuesses, mxGuesses] = await Promise.all([
     mxP,

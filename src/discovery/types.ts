@@ -221,4 +221,10 @@ export interface DiscoveryResult {
 export interface DiscoverOptions extends LookupOptions {
   /** Overall deadline of discovery, all sources together. @default 10000 */
   timeoutMs: number;
+  /**
+   * Told the candidates of the DNS sources alone (MX, SRV, host guesses, resolved) once those have answered,
+   * before autoconfig and the ISPDB have (HTTP, slower): a check starts probing them (issue 13). The result's
+   * candidates still come from every source.
+   */
+  onCandidates: (candidates: Record<MailRole, ServerCandidate[]>) => void;
 }

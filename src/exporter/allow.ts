@@ -12,6 +12,7 @@
  */
 import net from 'node:net';
 import { UsageError } from '../lib/errors.js';
+import { portNumber } from '../lib/host-port.js';
 
 /** The ports a pattern without a port admits: SMTP, submission, POP3 and IMAP, plain and implicit TLS. */
 export const MAIL_PORTS: readonly number[] = [25, 110, 143, 465, 587, 993, 995];
@@ -65,8 +66,8 @@ export function parseAllowPattern(input: string): AllowPattern {
   let ports: AllowPattern['ports'] = 'mail';
   if (portText === '*') ports = 'any';
   else if (portText !== undefined) {
-    const port = Number(portText);
-    if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65_535) throw why(`not a port number or "*": ${JSON.stringify(portText)}`, 'usage.allow.badPort', { port: JSON.stringify(portText) });
+    const port = portNumber(portText, 1);
+    if (port === undefined) throw why(`not a port number or "*": ${JSON.stringify(portText)}`, 'usage.allow.badPort', { port: JSON.stringify(portText) });
     ports = port;
   }
   return { text, host, ports };

@@ -4,7 +4,6 @@ import { MaildoctorError } from './errors.js';
 import { socketReady } from './events.js';
 import type { ErrorCode } from './codes.js';
 import type { PhaseRecorder } from './phases.js';
-import type { FamilyAttempt } from './types.js';
 
 /**
  * RFC 8305 §5 "Connection Attempt Delay": a client that has not connected over the first family after this long
@@ -63,6 +62,15 @@ export class PathTimes {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
+}
+
+/** One address family's connection attempt to a name that has both (RFC 8305 order). */
+export interface FamilyAttempt {
+  family: 4 | 6;
+  address: string;
+  /** `connected`, or the error code of the failed attempt. */
+  outcome: 'connected' | ErrorCode;
+  durationMs: number;
 }
 
 export interface DialRequest {

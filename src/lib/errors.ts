@@ -1,6 +1,18 @@
 import { ERROR_CODES, type ErrorCode } from './codes.js';
-import type { MessageParams } from '../i18n/types.js';
-import type { ReplyEvidence } from './types.js';
+import type { MessageRef } from './message.js';
+
+/** A server reply, kept as evidence. */
+export interface ReplyEvidence {
+  /** SMTP code (e.g. 535), or undefined for POP3/IMAP. */
+  code?: number;
+  /** RFC 3463 enhanced status (e.g. '5.7.8'). */
+  enhanced?: string;
+  /** POP3 `+OK`/`-ERR`, IMAP `OK`/`NO`/`BAD`/`BYE`. */
+  status?: string;
+  /** Response code in brackets (IMAP `[AUTHENTICATIONFAILED]`, POP3 `[AUTH]`). */
+  responseCode?: string;
+  text: string;
+}
 
 /**
  * The one error class of maildoctor's internals: a literal `code` from the catalogue, the `phase` it happened
@@ -33,7 +45,7 @@ export class UsageError extends Error {
    */
   constructor(
     message: string,
-    readonly msg?: { msg: string; params?: MessageParams },
+    readonly msg?: MessageRef,
   ) {
     super(message);
   }

@@ -1,8 +1,17 @@
 import { abortedReason, type Deadline } from './deadline.js';
 import { MaildoctorError } from './errors.js';
-import type { PhaseTiming } from './types.js';
 
 type TimeoutCode = 'GREETING_TIMEOUT' | 'REPLY_TIMEOUT' | 'CONNECT_TIMEOUT' | 'TLS_HANDSHAKE_FAILED' | 'DNS_TIMEOUT';
+
+/** One phase of a probe as data, in the order run (a failed phase has ok=false and is the result's `error.phase`). */
+export interface PhaseTiming {
+  /** resolve | connect | tls | greeting | capabilities | starttls | auth | relay | mailbox | quit | … */
+  name: string;
+  /** Milliseconds since the probe started. */
+  startMs: number;
+  durationMs: number;
+  ok: boolean;
+}
 
 /**
  * Records phase timings as data (blackbox_exporter's `phase="resolve|connect|tls|processing"`) and runs each

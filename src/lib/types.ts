@@ -1,6 +1,12 @@
 import type { LookupFunction } from 'node:net';
 import type { ErrorCode } from './codes.js';
-import type { PathTimes } from './dial.js';
+import type { FamilyAttempt, PathTimes } from './dial.js';
+import type { ReplyEvidence } from './errors.js';
+import type { PhaseTiming } from './phases.js';
+
+// The pieces below a probe (dial, phases, errors) declare the records they produce and do not import this
+// file, so the types of lib/ have no cycle (issue 12); the result's shape re-exports them under their names.
+export type { FamilyAttempt, PhaseTiming, ReplyEvidence };
 
 /** Protocols maildoctor probes. `smtps`, `pop3s`, `imaps` are implicit TLS (RFC 8314). */
 export type Protocol = 'smtp' | 'smtps' | 'pop3' | 'pop3s' | 'imap' | 'imaps' | 'tcp';
@@ -115,15 +121,6 @@ export interface ProbeOptions {
   bannerWaitMs: number;
 }
 
-export interface PhaseTiming {
-  /** resolve | connect | tls | greeting | capabilities | starttls | auth | relay | mailbox | quit | … */
-  name: string;
-  /** Milliseconds since the probe started. */
-  startMs: number;
-  durationMs: number;
-  ok: boolean;
-}
-
 export interface CertificateFacts {
   subject: string;
   subjectAltNames: string[];
@@ -198,28 +195,6 @@ export interface TlsHandshakeFacts {
   /** How long a handshake may go without one byte from the server before it is called stalled. */
   firstFlightCapMs: number;
   completed: boolean;
-}
-
-/** One address family's connection attempt to a name that has both (RFC 8305 order). */
-export interface FamilyAttempt {
-  family: 4 | 6;
-  address: string;
-  /** `connected`, or the error code of the failed attempt. */
-  outcome: 'connected' | ErrorCode;
-  durationMs: number;
-}
-
-/** A server reply, kept as evidence. */
-export interface ReplyEvidence {
-  /** SMTP code (e.g. 535), or undefined for POP3/IMAP. */
-  code?: number;
-  /** RFC 3463 enhanced status (e.g. '5.7.8'). */
-  enhanced?: string;
-  /** POP3 `+OK`/`-ERR`, IMAP `OK`/`NO`/`BAD`/`BYE`. */
-  status?: string;
-  /** Response code in brackets (IMAP `[AUTHENTICATIONFAILED]`, POP3 `[AUTH]`). */
-  responseCode?: string;
-  text: string;
 }
 
 export interface ProbeError {

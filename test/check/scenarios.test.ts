@@ -62,6 +62,11 @@ const EXTRA: Record<string, (r: CheckReport) => void> = {
     assert.equal(r.network.reverseDns?.forwardConfirmed, true);
     assert.equal(r.network.provider?.ispdb.state, 'skipped', '--no-ispdb must also keep networkIdentity() from asking the ISPDB');
     assert.equal(r.discovery.facts.ispdb.state, 'skipped');
+    // Pipelined (issue 13): the control endpoints depend on nothing, so the first starts with discovery, not after
+    // it (the others of the same server follow it staggered).
+    const discoveryEnd = Date.parse(r.discovery.startedAt) + r.discovery.durationMs;
+    const firstControl = Math.min(...r.probes.filter((x) => x.purpose === 'control').map((p) => Date.parse(p.result.startedAt)));
+    assert.ok(firstControl <= discoveryEnd, `the first control started ${firstControl - discoveryEnd} ms after discovery ended`);
   },
   'port25-dropped': (r) => {
     for (const id of ['outgoing:mail.disney.test:25', 'outgoing:smtp.disney.test:25', 'control:192.0.2.25:25']) {

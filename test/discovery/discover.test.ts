@@ -82,6 +82,33 @@ describe('discovery: discover()', function () {
     });
   });
 
+  it('onCandidates: the DNS sources’ candidates come first, before autoconfig and the ISPDB are in (issue 13)', async () => {
+    let early: DiscoveryResult['candidates'] | undefined;
+    let calls = 0;
+    let beforeResult = false;
+    let settled = false;
+    const p = discover(
+      'Jane@Example.test',
+      world.options({
+        onCandidates: (c) => {
+          calls++;
+          early = c;
+          beforeResult = !settled;
+        },
+      }),
+    ).finally(() => (settled = true));
+    const r = await p;
+    assert.equal(calls, 1);
+    assert.ok(beforeResult, 'told before discovery resolved');
+    const all = [...early!.smtp, ...early!.imap, ...early!.pop3];
+    assert.ok(all.length > 0);
+    for (const c of all) assert.ok(c.sources.every((s) => s === 'mx' || s === 'srv' || s === 'guess'), `${c.host}: ${c.sources.join()}`);
+    // Every early server is a server of the result, which has the HTTP sources' too.
+    const final = new Set([...r.candidates.smtp, ...r.candidates.imap, ...r.candidates.pop3].map((c) => `${c.role}:${c.host}:${c.port}`));
+    for (const c of all) assert.ok(final.has(`${c.role}:${c.host}:${c.port}`), `${c.role}:${c.host}:${c.port}`);
+    assert.ok(r.candidates.smtp.some((c) => c.sources.includes('autoconfig')));
+  });
+
   it('hosted mail: ISPDB entry and guesses under the MX host’s domain', async () => {
     const r = await discover('a@hosted.test', world.options());
     assert.equal(source(r, 'ispdb').state, 'not-found');
