@@ -57,7 +57,11 @@ export async function probeCommand(protocol: string, hostPort: string, opts: Pro
   const result = await probes[protocol](target, options);
   throwIfInterrupted(io);
   if (opts.json) io.stdout.write(`${toJsonText(result)}\n`);
-  else io.stdout.write(renderProbeResult(result, colors(io)));
+  else {
+    // The words of the text output come from the catalogue, loaded only for it (JSON has none).
+    const { langFromEnv, translator } = await import('../i18n/index.js');
+    io.stdout.write(renderProbeResult(result, colors(io), translator(io.lang ?? langFromEnv(io.env))));
+  }
   return verdictExitCode(result);
 }
 

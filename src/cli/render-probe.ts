@@ -1,45 +1,79 @@
 import { escapeStrings } from '../lib/text.js';
 import type { ProbeResult } from '../lib/types.js';
+import type { Translator } from '../i18n/index.js';
 
 type Colors = { red(s: string): string; green(s: string): string; yellow(s: string): string; dim(s: string): string; bold(s: string): string; cyan(s: string): string };
 
-/** Human output of one probe: the transcript (already redacted) and a one-line verdict. */
-export function renderProbeResult(result: ProbeResult, c: Colors): string {
+/**
+ * Human output of one probe: the transcript (already redacted) and a one-line verdict, in the translator's
+ * language. The transcript itself, codes, phases and protocol words stay as the wire has them.
+ */
+export function renderProbeResult(result: ProbeResult, c: Colors, t: Translator): string {
   const r = escapeStrings(result); // server text is data, never terminal control
   const out: string[] = [];
-  const where = `${r.target.host}:${r.target.port}${r.target.address && r.target.address !== r.target.host ? ` (${r.target.address})` : ''}`;
-  out.push(c.bold(`${r.protocol} ${where}`));
+  out.push(c.bold(`${r.protocol} ${where(r)}`));
   for (const e of r.transcript) {
-    const t = c.dim(`${e.t.toFixed(1).padStart(8)} ms`);
+    const ms = c.dim(`${e.t.toFixed(1).padStart(8)} ms`);
     const arrow = e.dir === 'C' ? c.cyan('C:') : e.dir === 'S' ? 'S:' : c.dim('--');
-    out.push(`${t} ${arrow} ${e.dir === 'I' ? c.dim(e.line) : e.line}`);
+    out.push(`${ms} ${arrow} ${e.dir === 'I' ? c.dim(e.line) : e.line}`);
   }
   if (r.tls) {
     const cert = r.tls.certificate;
-    out.push(
-      c.dim(`TLS ${r.tls.protocol ?? '?'} ${r.tls.cipher ?? ''}${cert ? `; certificate ${cert.subject}, issuer ${cert.issuer}, ${cert.validTo !== undefined ? `valid to ${cert.validTo.slice(0, 10)} (${cert.daysLeft} days)` : `validity unreadable (notBefore ${JSON.stringify(cert.datesAsWritten?.notBefore ?? '?')}, notAfter ${JSON.stringify(cert.datesAsWritten?.notAfter ?? '?')})`}` : ''}`),
-    );
+    const certText = !cert
+      ? ''
+      : cert.validTo !== undefined
+        ? t.text('probe.tls.certificate', { subject: cert.subject, issuer: cert.issuer, validTo: cert.validTo.slice(0, 10), daysLeft: String(cert.daysLeft) })
+        : t.text('probe.tls.undated', {
+            subject: cert.subject,
+            issuer: cert.issuer,
+            notBefore: JSON.stringify(cert.datesAsWritten?.notBefore ?? '?'),
+            notAfter: JSON.stringify(cert.datesAsWritten?.notAfter ?? '?'),
+          });
+    out.push(c.dim(`${t.text('probe.tls', { protocol: r.tls.protocol ?? '?', cipher: r.tls.cipher ?? '' })}${certText}`));
     const chain = r.tls.chain ?? [];
+    const unreadable = t.text('probe.unreadable');
     chain.forEach((x, i) =>
-      out.push(c.dim(`  chain ${i + 1}/${chain.length} ${x.sentByServer ? 'sent by the server' : 'from the trust store'}: ${x.subject}; issuer ${x.issuer}; valid ${x.validFrom?.slice(0, 10) ?? 'unreadable'} to ${x.validTo?.slice(0, 10) ?? 'unreadable'}`)),
+      out.push(
+        c.dim(
+          t.text(x.sentByServer ? 'probe.chain.server' : 'probe.chain.store', {
+            n: String(i + 1),
+            total: String(chain.length),
+            subject: x.subject,
+            issuer: x.issuer,
+            validFrom: x.validFrom?.slice(0, 10) ?? unreadable,
+            validTo: x.validTo?.slice(0, 10) ?? unreadable,
+          }),
+        ),
+      ),
     );
   }
-  for (const w of r.warnings) out.push(c.yellow(`warning ${w.code} (${w.phase}): ${w.message}`));
-  for (const s of r.skipped) out.push(c.dim(`skipped ${s.step}: ${s.reason}`));
-  out.push(verdictLine(r, c));
+  // The warning's message is the library's English detail (dates, days); other languages say the code's phrase.
+  for (const w of r.warnings) out.push(c.yellow(t.text('probe.warning', { code: w.code, phase: w.phase, message: t.lang === 'en' ? w.message : t.error(w.code) })));
+  for (const s of r.skipped) out.push(c.dim(t.text('probe.skipped', { step: s.step, reason: s.reason })));
+  out.push(verdictLine(r, c, t));
   return `${out.join('\n')}\n`;
 }
 
-export function verdictLine(r: ProbeResult, c: Colors): string {
-  const ms = `${Math.round(r.durationMs)} ms`;
+function where(r: ProbeResult): string {
+  return `${r.target.host}:${r.target.port}${r.target.address && r.target.address !== r.target.host ? ` (${r.target.address})` : ''}`;
+}
+
+/** `OK …` or `FAIL …`: the protocol, the target, and what worked or the error's code, phase and reply. */
+export function verdictLine(r: ProbeResult, c: Colors, t: Translator): string {
+  // Numbers as strings: "1234 ms" as the transcript writes it, not the locale's "1,234".
+  const ms = String(Math.round(r.durationMs));
+  const hostPort = `${r.target.host}:${r.target.port}`;
   if (r.ok) {
-    const bits = [r.security === 'plain' ? 'unencrypted' : r.security === 'tls' ? 'implicit TLS' : 'STARTTLS'];
-    if (r.auth?.ok) bits.push(`logged in (${r.auth.mechanism})`);
-    if (r.relay) bits.push(r.relay.accepted ? 'relay accepted' : 'relay refused');
-    if (r.mailbox) bits.push(`${r.mailbox.messages} message${r.mailbox.messages === 1 ? "" : "s"}`);
-    return c.green(`OK ${r.protocol} ${r.target.host}:${r.target.port}: ${bits.join(', ')} in ${ms}`);
+    const bits = [t.text(r.security === 'plain' ? 'probe.ok.plain' : r.security === 'tls' ? 'probe.ok.tls' : 'probe.ok.starttls')];
+    if (r.auth?.ok) bits.push(t.text('probe.ok.loggedIn', { mechanism: r.auth.mechanism ?? '?' }));
+    if (r.relay) bits.push(t.text(r.relay.accepted ? 'probe.ok.relayAccepted' : 'probe.ok.relayRefused'));
+    if (r.mailbox) bits.push(t.text('probe.ok.messages', { count: r.mailbox.messages, n: String(r.mailbox.messages) }));
+    return c.green(t.text('probe.ok', { protocol: r.protocol, where: hostPort, details: bits.join(', '), ms }));
   }
   const e = r.error!;
   const reply = e.reply ? ` [${[e.reply.code, e.reply.enhanced, e.reply.status].filter(Boolean).join(' ')}]` : '';
-  return c.red(`FAIL ${r.protocol} ${r.target.host}:${r.target.port}: ${e.code} in ${e.phase}${reply}: ${e.message} (${ms})`);
+  // English keeps the probe's own message (its detail: the server's words, the certificate's reason); another
+  // language says the code's phrase of the catalogue, the code itself staying on the line.
+  const message = t.lang === 'en' ? e.message : t.error(e.code);
+  return c.red(t.text('probe.fail', { protocol: r.protocol, where: hostPort, code: e.code, phase: e.phase, reply, message, ms }));
 }

@@ -80,6 +80,40 @@ describe('cli: maildoctor probe', () => {
     assert.ok(Array.isArray(r.phases) && Array.isArray(r.transcript));
   });
 
+  it('the built CLI speaks Italian under LANG=it_IT.UTF-8 and with --lang it: verdict, TLS lines, a failure (issue 14)', async () => {
+    assertBuilt();
+    const b = backend();
+    const u = b.users[0]!;
+    const login = ['probe', 'imaps', hp(b.imaps), '--user', u.user, '--ca', caFile, '--servername', b.tlsName];
+    const relay = ['probe', 'smtp', hp(b.smtp), '--relay-test', 'alice@example.test', 'someone@elsewhere.example', '--ca', caFile, '--servername', b.tlsName];
+    for (const [how, env, extra] of [
+      ['LANG=it_IT.UTF-8', { LANG: 'it_IT.UTF-8' }, []],
+      ['--lang it', { LANG: 'en_US.UTF-8' }, ['--lang', 'it']],
+    ] as const) {
+      const ok = await runBuiltCli([...login, ...extra], { ...env, MAILDOCTOR_PASSWORD: u.password });
+      assert.equal(ok.code, 0, `${how}: ${ok.stdout}${ok.stderr}`);
+      assert.equal(ok.stderr, '');
+      assert.match(ok.stdout, new RegExp(`^OK imaps ${hp(b.imaps)}: SSL/TLS, accesso riuscito \\(PLAIN\\), \\d+ messagg(io|i) in \\d+ ms$`, 'm'), how);
+      assert.match(ok.stdout, /^TLS TLSv1\.[23] \S+; certificato .+, emesso da .+, valido fino al \d{4}-\d\d-\d\d \(-?\d+ giorni\)$/m, how);
+      assert.match(ok.stdout, /^ {2}catena 1\/\d, inviato dal server: /m, how);
+      assert.match(ok.stdout, /^ +[\d.]+ ms C: \S+ AUTHENTICATE PLAIN <redacted>$/m, `${how}: the transcript stays as the wire has it`);
+      // Beyond the transcript (the server's words and the probe's record of them), no English is left.
+      const own = ok.stdout.split('\n').filter((line) => !/^ +[\d.]+ ms /.test(line));
+      assert.doesNotMatch(own.join('\n'), /logged in|certificate |issuer |valid to |sent by|trust store/, `${how}: no English left`);
+      assert.ok(!ok.stdout.includes(u.password));
+
+      const fail = await runBuiltCli([...relay, ...extra], env);
+      assert.equal(fail.code, 1, `${how}: ${fail.stdout}${fail.stderr}`);
+      // The code, the phase and the server's reply stay as they are; the sentence is the catalogue's.
+      assert.match(fail.stdout, /^ERRORE smtp \S+: RELAY_DENIED nella fase relay \[554 5\.7\.1\]: non spedisce per te \(\d+ ms\)$/m, how);
+    }
+    // English is unchanged, and JSON has no words to translate.
+    const en = await runBuiltCli(relay, { LANG: 'en_US.UTF-8' });
+    assert.match(en.stdout, /^FAIL smtp .*RELAY_DENIED in relay \[554 5\.7\.1\]: /m);
+    const json = await runBuiltCli([...relay, '--json'], { LANG: 'it_IT.UTF-8' });
+    assert.equal((JSON.parse(json.stdout) as { error?: { code: string } }).error?.code, 'RELAY_DENIED');
+  });
+
   it('a closed port is exit 1 with CONNECT_REFUSED', async () => {
     const io = memoryIo();
     const code = await run(['probe', 'tcp', '127.0.0.1:1', '--timeout', '3000'], io);

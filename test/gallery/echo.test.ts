@@ -7,6 +7,7 @@ import { probeImap } from '../../src/probes/imap.js';
 import { probePop3 } from '../../src/probes/pop3.js';
 import { probeSmtp } from '../../src/probes/smtp.js';
 import { renderProbeResult } from '../../src/cli/render-probe.js';
+import { translator } from '../../src/i18n/index.js';
 import { plainColors } from '../../src/report/render-text.js';
 import type { ProbeOptions, ProbeResult } from '../../src/lib/types.js';
 import type { CheckReport } from '../../src/report/types.js';
@@ -59,7 +60,7 @@ describe('gallery: servers that echo credentials → no secret in any form, anyw
         assert.equal(result.error?.code, 'AUTH_FAILED', JSON.stringify(result.error));
         assert.match(JSON.stringify(result), /\[redacted\]|<redacted>/, 'the echo is kept, scrubbed');
         assertNoSecret(JSON.stringify(result), 'the JSON result');
-        assertNoSecret(renderProbeResult(result, plainColors), 'the text rendering');
+        assertNoSecret(renderProbeResult(result, plainColors, translator('en')), 'the text rendering');
       } finally {
         await server.close();
       }

@@ -14,6 +14,7 @@ import { MAX_LINE_BYTES, MAX_REPLY_BYTES, MAX_REPLY_LINES } from '../../src/lib/
 import type { ProbeOptions, ProbeResult } from '../../src/lib/types.js';
 import { WRONG_CERT_NAME, testCertificates, withNotAfter, type TestCertificates } from '../helpers/certs.js';
 import { renderProbeResult } from '../../src/cli/render-probe.js';
+import { translator } from '../../src/i18n/index.js';
 import { plainColors } from '../../src/report/render-text.js';
 import {
   INJECTED_AFTER_STARTTLS,
@@ -406,7 +407,7 @@ describe('gallery of broken servers', function () {
           // Nothing is sent over a connection whose certificate failed.
           const tlsAt = result.transcript.findIndex((e) => e.dir === 'I' && e.line.startsWith('TLS '));
           assert.ok(tlsAt >= 0 && !result.transcript.slice(tlsAt).some((e) => e.dir === 'C'), transcriptText(result));
-          const text = renderProbeResult(result, plainColors);
+          const text = renderProbeResult(result, plainColors, translator('en'));
           assert.doesNotMatch(text, /[\x07\x1b]/, 'no control byte reaches a terminal');
           assert.match(text, /validity unreadable \(notBefore "\d{12}Z", notAfter "2613/);
         });

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { renderDiscovery } from '../../src/cli/discover.js';
 import { renderProbeResult } from '../../src/cli/render-probe.js';
+import { LANGS, translator } from '../../src/i18n/index.js';
 import { escapeControls, quoteInput } from '../../src/lib/text.js';
 import { buildReport } from '../../src/report/index.js';
 import { plainColors, renderReport } from '../../src/report/render-text.js';
@@ -38,10 +39,13 @@ describe('text output: control bytes from outside are shown escaped', () => {
     assert.doesNotMatch(text, CONTROL);
   });
 
-  it('discover and probe renderings escape them too', () => {
+  it('discover and probe renderings escape them too, in every language', () => {
     const facts = hostileFacts();
-    assert.doesNotMatch(renderDiscovery(facts.discovery), CONTROL);
-    for (const p of facts.probes) assert.doesNotMatch(renderProbeResult(p.result, plainColors), CONTROL);
+    for (const lang of LANGS) {
+      const t = translator(lang);
+      assert.doesNotMatch(renderDiscovery(facts.discovery, t), CONTROL);
+      for (const p of facts.probes) assert.doesNotMatch(renderProbeResult(p.result, plainColors, t), CONTROL);
+    }
   });
 
   it('the built CLI: probe smtp against a hostile banner prints it escaped, in text and in JSON', async function () {
