@@ -2,7 +2,7 @@ import { escapeStrings, toJsonText } from '../lib/text.js';
 import { EXIT } from '../lib/exit-codes.js';
 import { readCaFile, throwIfInterrupted, type Io } from './io.js';
 import { discover } from '../discovery/index.js';
-import type { DiscoverOptions, DiscoveryResult, MailRole, ServerCandidate } from '../discovery/index.js';
+import type { DiscoverOptions, DiscoveryResult, MailRole, ServerCandidate, SourceState } from '../discovery/index.js';
 import { networkIdentity, type NetworkIdentity, type NetworkIdentityOptions } from '../network/index.js';
 import type { TextId, Translator } from '../i18n/index.js';
 
@@ -76,6 +76,15 @@ function renderHosts(list: ServerCandidate[], t: Translator): string[] {
   return lines;
 }
 
+/** Every state a source can end in (the typecheck fails when one is missing), and its words. */
+const STATE_TEXT: Record<SourceState, TextId> = {
+  found: 'discover.state.found',
+  'not-found': 'discover.state.not-found',
+  error: 'discover.state.error',
+  skipped: 'discover.state.skipped',
+  timeout: 'discover.state.timeout',
+};
+
 /** The text output of `discover`, in the translator's language (host names, sources and codes as they are). */
 export function renderDiscovery(result: DiscoveryResult, t: Translator): string {
   const r = escapeStrings(result); // DNS names and autoconfig text are data, never terminal control
@@ -97,9 +106,11 @@ export function renderDiscovery(result: DiscoveryResult, t: Translator): string 
     for (const d of r.disagreements) out.push(`  ${d.role} ${d.kind}: ${d.detail}`);
   }
   out.push('', t.text('discover.sources'));
+  const states = Object.values(STATE_TEXT).map((id) => t.text(id));
+  const stateWidth = Math.max(11, ...states.map((w) => w.length + 1)); // the longest state in this language
   for (const s of r.sources) {
     const err = s.error ? `${s.error.code}: ${s.error.message}` : '';
-    out.push(`  ${pad(s.source, 12)}${pad(t.text(`discover.state.${s.state}`), 11)}${s.detail ?? ''}${s.detail && err ? ' — ' : ''}${err}`.trimEnd());
+    out.push(`  ${pad(s.source, 12)}${pad(t.text(STATE_TEXT[s.state]), stateWidth)}${s.detail ?? ''}${s.detail && err ? ' — ' : ''}${err}`.trimEnd());
   }
   const unresolved = r.facts.guesses.filter((g) => !g.resolves).map((g) => g.host);
   if (unresolved.length > 0) out.push('', t.text('discover.guesses', { hosts: unresolved.join(', ') }));

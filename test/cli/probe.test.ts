@@ -95,7 +95,7 @@ describe('cli: maildoctor probe', () => {
       assert.equal(ok.stderr, '');
       assert.match(ok.stdout, new RegExp(`^OK imaps ${hp(b.imaps)}: SSL/TLS, accesso riuscito \\(PLAIN\\), \\d+ messagg(io|i) in \\d+ ms$`, 'm'), how);
       assert.match(ok.stdout, /^TLS TLSv1\.[23] \S+; certificato .+, emesso da .+, valido fino al \d{4}-\d\d-\d\d \(-?\d+ giorni\)$/m, how);
-      assert.match(ok.stdout, /^ {2}catena 1\/\d, inviato dal server: /m, how);
+      assert.match(ok.stdout, /^ {2}certificato 1\/\d della catena, inviato dal server: /m, how);
       assert.match(ok.stdout, /^ +[\d.]+ ms C: \S+ AUTHENTICATE PLAIN <redacted>$/m, `${how}: the transcript stays as the wire has it`);
       // Beyond the transcript (the server's words and the probe's record of them), no English is left.
       const own = ok.stdout.split('\n').filter((line) => !/^ +[\d.]+ ms /.test(line));
