@@ -3,7 +3,8 @@
  * checks that collect every issue with the path of its field (`accounts[1].passwordEnv: …`,
  * `modules.acme.auth.password: …`), reported all at once as one {@link ConfigError} (a UsageError: exit code
  * 2). A checker returns the value when it is good and `undefined` after recording the issue, so a validator
- * goes on and finds the next mistake too.
+ * goes on and finds the next mistake too. Each issue names its sentence in the text catalogue (`usage.config.*`,
+ * src/i18n; `configError` there formats the English), so the CLI can say it in the reader's language (issue 14).
  */
 import path from 'node:path';
 import { UsageError } from './errors.js';
