@@ -7,7 +7,7 @@
 import { translator } from '../../src/i18n/index.js';
 import assert from 'node:assert/strict';
 import type { CheckReport } from '../../src/report/types.js';
-import { cannotRunPrivateWorld, runInPrivateWorld, type WorldRun } from '../helpers/cli/private-world.js';
+import { runInPrivateWorld, skipUnlessPrivateWorld, type WorldRun } from '../helpers/cli/private-world.js';
 
 const PASSWORD = 'sekrit-Pa55word';
 /** auth.test: MX mail.test (nothing on 25) and submission on the scripted server's port (RFC 6186 SRV), on loopback. */
@@ -37,11 +37,7 @@ function report(run: WorldRun): CheckReport {
 describe('maildoctor check: every AUTH outcome is a finding (built CLI, scripted submission servers)', function () {
   this.timeout(120_000);
   before(function () {
-    const why = cannotRunPrivateWorld();
-    if (why) {
-      process.stderr.write(`      (skipped: ${why})\n`);
-      this.skip();
-    }
+    skipUnlessPrivateWorld(this);
   });
 
   const cases: Array<[reply: string, code: string, fix: RegExp]> = [

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import type { CheckReport } from '../../src/report/types.js';
-import { cannotRunPrivateWorld, runInPrivateWorld, type WorldRun } from '../helpers/cli/private-world.js';
+import { runInPrivateWorld, skipUnlessPrivateWorld, type WorldRun } from '../helpers/cli/private-world.js';
 
 /** Month 13, then ESC [2J (clear the screen) and BEL: 13 bytes, a UTCTime's length. */
 const NOT_AFTER = '2613320\x1b[2J\x07Z';
@@ -29,11 +29,7 @@ function world(output: 'json' | 'text'): Promise<WorldRun> {
 describe('maildoctor check: a certificate whose dates are not dates (built CLI, scripted server)', function () {
   this.timeout(120_000);
   before(function () {
-    const why = cannotRunPrivateWorld();
-    if (why) {
-      process.stderr.write(`      (skipped: ${why})\n`);
-      this.skip();
-    }
+    skipUnlessPrivateWorld(this);
   });
 
   it('--json: the submission probe ends TLS_CERT_DATES_INVALID/tls with the dates as written, and a TLS_CERT_DATES_INVALID finding', async () => {

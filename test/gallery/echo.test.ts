@@ -10,7 +10,7 @@ import { renderProbeResult } from '../../src/cli/render-probe.js';
 import { plainColors } from '../../src/report/render-text.js';
 import type { ProbeOptions, ProbeResult } from '../../src/lib/types.js';
 import type { CheckReport } from '../../src/report/types.js';
-import { cannotRunPrivateWorld, runInPrivateWorld, type EchoKind } from '../helpers/cli/private-world.js';
+import { runInPrivateWorld, skipUnlessPrivateWorld, type EchoKind } from '../helpers/cli/private-world.js';
 import { ensureBuilt, runCli } from '../helpers/process/run.js';
 import { echoingImap, echoingPop3, echoingSmtp } from '../helpers/servers/echo-servers.js';
 import type { FaultServer } from '../helpers/servers/gallery.js';
@@ -91,11 +91,7 @@ describe('gallery: servers that echo credentials → no secret in any form, anyw
 describe('gallery: servers that echo credentials → no secret in a full check report or the agent’s logs', function () {
   this.timeout(120_000);
   before(function () {
-    const why = cannotRunPrivateWorld();
-    if (why) {
-      process.stderr.write(`      (skipped: ${why})\n`);
-      this.skip();
-    }
+    skipUnlessPrivateWorld(this);
   });
 
   const ZONE = `

@@ -61,6 +61,15 @@ export function cannotRunPrivateWorld(): string | undefined {
   return undefined;
 }
 
+/** In a `before` hook: skips the block, saying why on stderr, when a private world cannot run here. */
+export function skipUnlessPrivateWorld(ctx: Mocha.Context): void {
+  const why = cannotRunPrivateWorld();
+  if (why) {
+    process.stderr.write(`      (skipped: ${why})\n`);
+    ctx.skip();
+  }
+}
+
 export function runInPrivateWorld(world: PrivateWorld): Promise<WorldRun> {
   const script = `ip link set lo up && exec "$0" --import tsx "$1" "$2"`;
   return new Promise((resolve, reject) => {
