@@ -8,8 +8,10 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { isEnvelopeAddress, parseAddress } from '../discovery/address.js';
-import { Checker, ConfigError, fieldPath, kind } from '../lib/checker.js';
+import { Checker, errorRef, fieldPath, kind } from '../lib/checker.js';
 import { UsageError } from '../lib/errors.js';
+import type { MessageRef } from '../lib/message.js';
+import { configError } from '../i18n/index.js';
 import { parseListen } from '../lib/listen.js';
 import { parseHostPort } from '../lookup/host-port.js';
 import { isLang } from '../i18n/lang.js';
@@ -131,49 +133,49 @@ export interface ValidateOptions {
 }
 
 /** `undefined` for a `HOST[:PORT]` the one parser (src/lookup/host-port.ts) accepts, else what is wrong. */
-function hostPortProblem(s: string): string | undefined {
+function hostPortProblem(s: string): MessageRef | undefined {
   try {
     parseHostPort(s);
     return undefined;
   } catch {
-    return 'must be HOST[:PORT]';
+    return { msg: 'usage.config.hostPort' };
   }
 }
 /** Where an account's secret may come from: one of these, never the config file itself (read by secrets.ts). */
 export const SECRET_FIELDS = ['passwordEnv', 'passwordFile', 'oauthTokenEnv', 'oauthTokenFile'] as const;
 const ACCOUNT_FIELDS = ['address', 'user', 'passwordEnv', 'passwordFile', 'oauthTokenEnv', 'oauthTokenFile', 'password', 'dns', 'ca', 'controls', 'relayRecipient', 'allowPlaintextAuth', 'timeoutMs', 'ispdb', 'echoUrl', 'probeNetworkSmtp'] as const;
 
-function httpUrl(s: string, schemes: string[]): string | undefined {
+function httpUrl(s: string, schemes: string[]): MessageRef | undefined {
   let u: URL;
   try {
     u = new URL(s);
   } catch {
-    return 'must be a URL';
+    return { msg: 'usage.config.url' };
   }
-  return schemes.includes(u.protocol) ? undefined : `must be a ${schemes.map((x) => x.slice(0, -1)).join(' or ')} URL, got ${u.protocol}`;
+  return schemes.includes(u.protocol) ? undefined : { msg: 'usage.config.urlScheme', params: { plain: schemes.includes('http:') ? 'yes' : 'no', scheme: u.protocol } };
 }
 
 function account(c: Checker, v: unknown, p: string): AccountConfig | undefined {
   const o = c.object(v, p, ACCOUNT_FIELDS);
   if (!o) return undefined;
   const out: Partial<AccountConfig> = {};
-  if (o.address === undefined) c.fail(fieldPath(p, 'address'), 'is required');
+  if (o.address === undefined) c.fail(fieldPath(p, 'address'), 'usage.config.required');
   else {
     const a = c.string(o.address, fieldPath(p, 'address'), (s) => {
       try {
         parseAddress(s);
         return undefined;
       } catch (err) {
-        return (err as Error).message;
+        return errorRef(err);
       }
     });
     if (a) out.address = a.trim();
   }
   if ('password' in o) {
-    c.fail(fieldPath(p, 'password'), 'passwords are never read from the config file: use passwordEnv (an environment variable) or passwordFile (a file readable only by you)');
+    c.fail(fieldPath(p, 'password'), 'usage.config.agentPassword');
   }
   const sources = SECRET_FIELDS.filter((f) => o[f] !== undefined);
-  if (sources.length > 1) c.fail(p, `give one of ${SECRET_FIELDS.join(', ')}, not ${sources.join(' and ')}`);
+  if (sources.length > 1) c.fail(p, 'usage.config.oneSecret', { fields: SECRET_FIELDS.join(', '), given: sources });
   for (const f of ['passwordEnv', 'oauthTokenEnv'] as const) {
     if (o[f] === undefined) continue;
     const e = c.envName(o[f], fieldPath(p, f));
@@ -187,7 +189,7 @@ function account(c: Checker, v: unknown, p: string): AccountConfig | undefined {
   if (o.user !== undefined) {
     const u = c.line(o.user, fieldPath(p, 'user'));
     if (u) out.user = u;
-    if (sources.length === 0) c.fail(fieldPath(p, 'user'), 'needs passwordEnv, passwordFile, oauthTokenEnv or oauthTokenFile (without a secret, leave the user out: logins are then not tested)');
+    if (sources.length === 0) c.fail(fieldPath(p, 'user'), 'usage.config.userNeedsSecret');
   } else if (out.address && SECRET_FIELDS.some((f) => out[f])) {
     out.user = out.address;
   }
@@ -204,7 +206,7 @@ function account(c: Checker, v: unknown, p: string): AccountConfig | undefined {
     if (d) out.controls = d;
   }
   if (o.relayRecipient !== undefined) {
-    const r = c.string(o.relayRecipient, fieldPath(p, 'relayRecipient'), (s) => (isEnvelopeAddress(s) ? undefined : 'must be an e-mail address'));
+    const r = c.string(o.relayRecipient, fieldPath(p, 'relayRecipient'), (s) => (isEnvelopeAddress(s) ? undefined : { msg: 'usage.config.email' }));
     if (r) out.relayRecipient = r;
   }
   if (o.allowPlaintextAuth !== undefined) {
@@ -246,15 +248,15 @@ export function validateAgentConfig(input: unknown, options: Partial<ValidateOpt
   };
   const c = new Checker(opts);
   const root = c.object(input, '', ['$schema', 'accounts', 'intervals', 'stateDir', 'controls', 'networkEvents', 'lang', 'notifiers', 'metrics']);
-  if (!root) throw new ConfigError(opts.source, c.issues);
+  if (!root) throw configError(opts.source, c.issues);
 
   const accounts: AccountConfig[] = [];
-  if (!Array.isArray(root.accounts) || root.accounts.length === 0) c.fail('accounts', `must be a non-empty array of accounts, got ${kind(root.accounts)}`);
+  if (!Array.isArray(root.accounts) || root.accounts.length === 0) c.fail('accounts', 'usage.config.accounts', { got: kind(root.accounts) });
   else {
     root.accounts.forEach((a, i) => {
       const acc = account(c, a, `accounts[${i}]`);
       if (!acc) return;
-      if (accounts.some((x) => x.address.toLowerCase() === acc.address.toLowerCase())) c.fail(`accounts[${i}].address`, `${acc.address} is listed twice`);
+      if (accounts.some((x) => x.address.toLowerCase() === acc.address.toLowerCase())) c.fail(`accounts[${i}].address`, 'usage.config.listedTwice', { address: acc.address });
       else accounts.push(acc);
     });
   }
@@ -268,7 +270,7 @@ export function validateAgentConfig(input: unknown, options: Partial<ValidateOpt
       // 0 turns scheduled re-checks off; otherwise at least a second, so a typo cannot hammer the servers.
       if (o.recheckMs !== undefined) {
         const r = c.int(o.recheckMs, 'intervals.recheckMs', 0, 7 * 86_400_000);
-        if (r !== undefined && r > 0 && r < 1_000) c.fail('intervals.recheckMs', `must be 0 (off) or at least 1000, got ${r}`);
+        if (r !== undefined && r > 0 && r < 1_000) c.fail('intervals.recheckMs', 'usage.config.recheck', { value: r });
         else if (r !== undefined) intervals.recheckMs = r;
       }
     }
@@ -281,7 +283,7 @@ export function validateAgentConfig(input: unknown, options: Partial<ValidateOpt
   let lang: Lang | undefined;
   if (root.lang !== undefined) {
     if (typeof root.lang === 'string' && isLang(root.lang)) lang = root.lang;
-    else c.fail('lang', `must be one of ${LANGS.join(', ')}, got ${JSON.stringify(root.lang)}`);
+    else c.fail('lang', 'usage.config.lang', { langs: LANGS.join(', '), value: JSON.stringify(root.lang) });
   }
 
   const log: LogConfig = { console: true, json: false, level: 'info' };
@@ -300,7 +302,7 @@ export function validateAgentConfig(input: unknown, options: Partial<ValidateOpt
           if (f) log.file = f;
         }
         if (o.level !== undefined) {
-          const l = c.string(o.level, 'notifiers.log.level', (s) => (['error', 'warn', 'info', 'debug'].includes(s) ? undefined : 'must be error, warn, info or debug'));
+          const l = c.string(o.level, 'notifiers.log.level', (s) => (['error', 'warn', 'info', 'debug'].includes(s) ? undefined : { msg: 'usage.config.logLevel' }));
           if (l) log.level = l as LogLevel;
         }
       }
@@ -308,7 +310,7 @@ export function validateAgentConfig(input: unknown, options: Partial<ValidateOpt
     if (n?.webhook !== undefined) {
       const o = c.object(n.webhook, 'notifiers.webhook', ['url', 'timeoutMs', 'retries', 'minBackoffMs', 'maxBackoffMs', 'queueSize', 'headers']);
       if (o) {
-        const url = o.url === undefined ? c.fail('notifiers.webhook.url', 'is required') : c.string(o.url, 'notifiers.webhook.url', (s) => httpUrl(s, ['https:', 'http:']));
+        const url = o.url === undefined ? c.fail('notifiers.webhook.url', 'usage.config.required') : c.string(o.url, 'notifiers.webhook.url', (s) => httpUrl(s, ['https:', 'http:']));
         const w: WebhookConfig = {
           url: url ?? '',
           timeoutMs: o.timeoutMs === undefined ? DEFAULT_WEBHOOK_TIMEOUT_MS : (c.int(o.timeoutMs, 'notifiers.webhook.timeoutMs', 100, 300_000) ?? 0),
@@ -318,11 +320,11 @@ export function validateAgentConfig(input: unknown, options: Partial<ValidateOpt
           queueSize: o.queueSize === undefined ? DEFAULT_NOTIFY_QUEUE : (c.int(o.queueSize, 'notifiers.webhook.queueSize', 1, 10_000) ?? 1),
           headers: {},
         };
-        if (w.maxBackoffMs < w.minBackoffMs) c.fail('notifiers.webhook.maxBackoffMs', `must be at least minBackoffMs (${w.minBackoffMs})`);
+        if (w.maxBackoffMs < w.minBackoffMs) c.fail('notifiers.webhook.maxBackoffMs', 'usage.config.backoff', { min: w.minBackoffMs });
         if (o.headers !== undefined) {
           const h = c.object(o.headers, 'notifiers.webhook.headers', Object.keys(o.headers ?? {}));
           for (const [k, v] of Object.entries(h ?? {})) {
-            if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(k)) c.fail(`notifiers.webhook.headers.${k}`, 'is not a valid header name');
+            if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(k)) c.fail(`notifiers.webhook.headers.${k}`, 'usage.config.headerName');
             const s = c.line(v, `notifiers.webhook.headers.${k}`);
             if (s) w.headers[k] = s;
           }
@@ -334,7 +336,7 @@ export function validateAgentConfig(input: unknown, options: Partial<ValidateOpt
     if (n?.command !== undefined) {
       const o = c.object(n.command, 'notifiers.command', ['argv', 'timeoutMs']);
       if (o) {
-        const argv = o.argv === undefined ? c.fail('notifiers.command.argv', 'is required') : c.strings(o.argv, 'notifiers.command.argv', undefined, false);
+        const argv = o.argv === undefined ? c.fail('notifiers.command.argv', 'usage.config.required') : c.strings(o.argv, 'notifiers.command.argv', undefined, false);
         const timeoutMs = o.timeoutMs === undefined ? DEFAULT_COMMAND_TIMEOUT_MS : c.int(o.timeoutMs, 'notifiers.command.timeoutMs', 100, 600_000);
         if (argv && timeoutMs !== undefined) command = { argv, timeoutMs };
       }
@@ -347,14 +349,14 @@ export function validateAgentConfig(input: unknown, options: Partial<ValidateOpt
     if (o?.listen !== undefined) {
       if (o.listen === false) metrics.listen = false;
       else {
-        const l = c.string(o.listen, 'metrics.listen', (s) => (parseListen(s) ? undefined : 'must be HOST:PORT (e.g. 127.0.0.1:9877), or false'));
+        const l = c.string(o.listen, 'metrics.listen', (s) => (parseListen(s) ? undefined : { msg: 'usage.config.metricsListen' }));
         if (l) metrics.listen = l;
       }
     }
     if (o?.control !== undefined) metrics.control = c.boolean(o.control, 'metrics.control') ?? false;
   }
 
-  if (c.issues.length) throw new ConfigError(opts.source, c.issues);
+  if (c.issues.length) throw configError(opts.source, c.issues);
   return {
     accounts,
     intervals,
@@ -380,7 +382,7 @@ export async function loadAgentConfig(file: string, options: Partial<Omit<Valida
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(file, [{ path: '', message: `not valid JSON: ${(err as Error).message}` }]);
+    throw configError(file, [{ path: '', msg: { msg: 'usage.config.notJson', params: { error: (err as Error).message } } }]);
   }
   return validateAgentConfig(doc, { ...options, source: file, baseDir: path.dirname(path.resolve(file)) });
 }

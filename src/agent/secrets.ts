@@ -4,7 +4,8 @@
  * logins read here, through lib/secret.ts (the reader the CLI shares); errors say which source failed, in
  * a config file's words, and never carry the secret.
  */
-import { ConfigError, type ConfigIssue } from '../lib/checker.js';
+import { errorRef, type ConfigIssueRef } from '../lib/checker.js';
+import { configError } from '../i18n/index.js';
 import { UsageError } from '../lib/errors.js';
 import { readSecret as readSecretFrom, type ReadSecretFile, type SecretFailure, type SecretKind } from '../lib/secret.js';
 import { SECRET_FIELDS, type AccountConfig, type AgentConfig } from './config.js';
@@ -24,13 +25,13 @@ export function readSecret(source: { env?: string; file?: string }, kind: Secret
   const fail = (f: SecretFailure): Error => {
     switch (f.reason) {
       case 'unset':
-        return new SecretUnavailableError(`environment variable ${f.env} is not set or empty`);
+        return new SecretUnavailableError(`environment variable ${f.env} is not set or empty`, { msg: 'usage.envUnset', params: { name: f.env } });
       case 'unreadable':
-        return new SecretUnavailableError(`cannot read ${what} file ${f.file}: ${f.error.code ?? 'error'}`);
+        return new SecretUnavailableError(`cannot read ${what} file ${f.file}: ${f.error.code ?? 'error'}`, { msg: 'usage.secret.unreadable', params: { what, file: f.file, code: f.error.code ?? 'error' } });
       case 'tooLarge':
-        return new SecretUnavailableError(`${what} file ${f.file} is larger than ${f.max} bytes`);
+        return new SecretUnavailableError(`${what} file ${f.file} is larger than ${f.max} bytes`, { msg: 'usage.secret.tooLarge', params: { what, file: f.file, max: f.max } });
       case 'empty':
-        return new SecretUnavailableError(`${what} file ${f.file} is empty`);
+        return new SecretUnavailableError(`${what} file ${f.file} is empty`, { msg: 'usage.secret.empty', params: { what, file: f.file } });
     }
   };
   return readSecretFrom(source, kind, env, fail, read);
@@ -48,22 +49,22 @@ export async function readAccountSecret(
   try {
     value = await readSecret(source, kind, env, read);
   } catch (err) {
-    throw new SecretUnavailableError(`${acc.address}: ${(err as Error).message}`);
+    throw new SecretUnavailableError(`${acc.address}: ${(err as Error).message}`, { msg: 'usage.secret.account', params: { address: acc.address, reason: errorRef(err) } });
   }
   return value === undefined ? undefined : { kind, value };
 }
 
 /** Every account's password can be had now (the CLI checks this at start-up and on reload). */
 export async function checkSecrets(config: AgentConfig, env: NodeJS.ProcessEnv): Promise<void> {
-  const issues: ConfigIssue[] = [];
+  const issues: ConfigIssueRef[] = [];
   for (const [i, acc] of config.accounts.entries()) {
     try {
       await readAccountSecret(acc, env);
     } catch (err) {
-      issues.push({ path: `accounts[${i}].${SECRET_FIELDS.find((f) => acc[f]) ?? 'passwordEnv'}`, message: (err as Error).message });
+      issues.push({ path: `accounts[${i}].${SECRET_FIELDS.find((f) => acc[f]) ?? 'passwordEnv'}`, msg: errorRef(err) });
     }
   }
-  if (issues.length) throw new ConfigError('config', issues);
+  if (issues.length) throw configError('config', issues);
 }
 
 /** The environment of a spawned notifier: `env` less every variable that holds an account's secret. */

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as Commander from 'commander';
+import { isConfigError } from '../lib/checker.js';
 import { isMaildoctorError, isUsageError, UsageError } from '../lib/errors.js';
 import { isLang, langFromEnv } from '../i18n/lang.js';
 import type { TextId } from '../i18n/en/text.js';
@@ -268,7 +269,10 @@ async function inReadersLanguage(err: unknown, lang: Lang): Promise<unknown> {
   const usage = err instanceof CommanderError ? (commanderUsageError(err) ?? err) : err;
   if (!isUsageError(usage) || !usage.msg) return usage;
   const { translator } = await import('../i18n/index.js');
-  return new UsageError(translator(lang).text(usage.msg.msg as never, usage.msg.params ?? {}), usage.msg);
+  const t = translator(lang);
+  // A config file's issues, one a line, each with its field path (issue 14).
+  if (isConfigError(usage)) return new UsageError(usage.render((ref) => t.text(ref.msg as never, ref.params ?? {})), usage.msg);
+  return new UsageError(t.text(usage.msg.msg as never, usage.msg.params ?? {}), usage.msg);
 }
 
 function collectTwo(value: string, previous: string[] | undefined): string[] {

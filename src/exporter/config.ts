@@ -20,8 +20,10 @@ import { parseDocument } from 'yaml';
 import { readSecret } from '../agent/secrets.js';
 import { MAX_CONCURRENT_PROBES } from '../check/defaults.js';
 import { isEnvelopeAddress } from '../discovery/address.js';
-import { Checker, ConfigError, type ConfigIssue } from '../lib/checker.js';
+import { Checker, errorRef, type ConfigIssueRef } from '../lib/checker.js';
+import { configError } from '../i18n/index.js';
 import { UsageError } from '../lib/errors.js';
+import type { MessageRef } from '../lib/message.js';
 import type { Protocol } from '../lib/types.js';
 import { isProtocol, PROTOCOLS } from '../probes/index.js';
 import { parseAllowPattern } from './allow.js';
@@ -63,8 +65,8 @@ function duration(c: Checker, v: unknown, p: string, min: number, max: number): 
   const s = c.string(v, p);
   if (s === undefined) return undefined;
   const ms = parseDuration(s);
-  if (ms === undefined) return c.fail(p, `must be a duration like 10s or 1m30s, got ${JSON.stringify(s)}`);
-  if (ms < min || ms > max) return c.fail(p, `must be between ${min} ms and ${max / 1_000} s, got ${s}`);
+  if (ms === undefined) return c.fail(p, 'usage.config.duration', { value: JSON.stringify(s) });
+  if (ms < min || ms > max) return c.fail(p, 'usage.config.durationRange', { min, max: max / 1_000, value: s });
   return ms;
 }
 
@@ -72,9 +74,9 @@ function moduleFrom(c: Checker, v: unknown, p: string): ExporterModule | undefin
   const o = c.object(v, p, MODULE_FIELDS);
   if (!o) return undefined;
   let prober: Protocol | undefined;
-  if (o.prober === undefined) c.fail(`${p}.prober`, `is required (one of: ${PROTOCOLS.join(', ')})`);
+  if (o.prober === undefined) c.fail(`${p}.prober`, 'usage.config.proberRequired', { choices: PROTOCOLS.join(', ') });
   else {
-    const s = c.string(o.prober, `${p}.prober`, (x) => (isProtocol(x) ? undefined : `must be one of: ${PROTOCOLS.join(', ')}`));
+    const s = c.string(o.prober, `${p}.prober`, (x) => (isProtocol(x) ? undefined : { msg: 'usage.config.oneOf', params: { choices: PROTOCOLS.join(', ') } }));
     if (s) prober = s as Protocol;
   }
   const m: Partial<ExporterModule> = { timeoutMs: DEFAULT_MODULE_TIMEOUT_MS };
@@ -82,28 +84,28 @@ function moduleFrom(c: Checker, v: unknown, p: string): ExporterModule | undefin
   if (o.timeout !== undefined) m.timeoutMs = duration(c, o.timeout, `${p}.timeout`, 100, MAX_MODULE_TIMEOUT_MS) ?? m.timeoutMs;
   const plaintextPort = prober === 'smtp' || prober === 'pop3' || prober === 'imap';
   if (o.starttls !== undefined) {
-    if (prober && !plaintextPort) c.fail(`${p}.starttls`, `is for the smtp, pop3 and imap probers (${prober} is implicit TLS or has no TLS)`);
-    const s = c.string(o.starttls, `${p}.starttls`, (x) => (['required', 'optional', 'never'].includes(x) ? undefined : 'must be required, optional or never'));
+    if (prober && !plaintextPort) c.fail(`${p}.starttls`, 'usage.config.starttlsProber', { prober });
+    const s = c.string(o.starttls, `${p}.starttls`, (x) => (['required', 'optional', 'never'].includes(x) ? undefined : { msg: 'usage.config.starttls' }));
     if (s) m.starttls = s as ExporterModule['starttls'];
   }
   if (o.relay !== undefined) {
-    if (prober && prober !== 'smtp' && prober !== 'smtps') c.fail(`${p}.relay`, 'is for the smtp and smtps probers');
+    if (prober && prober !== 'smtp' && prober !== 'smtps') c.fail(`${p}.relay`, 'usage.config.relayProber');
     const r = c.object(o.relay, `${p}.relay`, ['from', 'to']);
     if (r) {
-      const test = (x: string): string | undefined => (isEnvelopeAddress(x) ? undefined : 'must be an e-mail address');
-      const from = r.from === undefined ? c.fail(`${p}.relay.from`, 'is required') : c.string(r.from, `${p}.relay.from`, test);
-      const to = r.to === undefined ? c.fail(`${p}.relay.to`, 'is required') : c.string(r.to, `${p}.relay.to`, test);
+      const test = (x: string): MessageRef | undefined => (isEnvelopeAddress(x) ? undefined : { msg: 'usage.config.email' });
+      const from = r.from === undefined ? c.fail(`${p}.relay.from`, 'usage.config.required') : c.string(r.from, `${p}.relay.from`, test);
+      const to = r.to === undefined ? c.fail(`${p}.relay.to`, 'usage.config.required') : c.string(r.to, `${p}.relay.to`, test);
       if (from && to) m.relay = { from, to };
     }
   }
   if (o.auth !== undefined) {
-    if (prober === 'tcp') c.fail(`${p}.auth`, 'a tcp module does not log in');
+    if (prober === 'tcp') c.fail(`${p}.auth`, 'usage.config.tcpAuth');
     const a = c.object(o.auth, `${p}.auth`, ['username', 'password', 'password_env', 'password_file']);
     if (a) {
-      if ('password' in a) c.fail(`${p}.auth.password`, 'passwords are never read from the config file: use password_env (an environment variable) or password_file (a file readable only by the exporter)');
-      const user = a.username === undefined ? c.fail(`${p}.auth.username`, 'is required') : c.line(a.username, `${p}.auth.username`);
-      if (a.password_env !== undefined && a.password_file !== undefined) c.fail(`${p}.auth`, 'give password_env or password_file, not both');
-      else if (a.password_env === undefined && a.password_file === undefined && !('password' in a)) c.fail(`${p}.auth`, 'needs password_env or password_file');
+      if ('password' in a) c.fail(`${p}.auth.password`, 'usage.config.exporterPassword');
+      const user = a.username === undefined ? c.fail(`${p}.auth.username`, 'usage.config.required') : c.line(a.username, `${p}.auth.username`);
+      if (a.password_env !== undefined && a.password_file !== undefined) c.fail(`${p}.auth`, 'usage.config.passwordBoth');
+      else if (a.password_env === undefined && a.password_file === undefined && !('password' in a)) c.fail(`${p}.auth`, 'usage.config.passwordNone');
       const passwordEnv = a.password_env === undefined ? undefined : c.envName(a.password_env, `${p}.auth.password_env`);
       const passwordFile = a.password_file === undefined ? undefined : c.filePath(a.password_file, `${p}.auth.password_file`);
       if (user && (passwordEnv || passwordFile)) m.auth = { user, ...(passwordEnv ? { passwordEnv } : {}), ...(passwordFile ? { passwordFile } : {}) };
@@ -111,17 +113,17 @@ function moduleFrom(c: Checker, v: unknown, p: string): ExporterModule | undefin
   }
   if (o.allow_plaintext_auth !== undefined) m.allowPlaintextAuth = c.boolean(o.allow_plaintext_auth, `${p}.allow_plaintext_auth`);
   if (o.tls !== undefined) {
-    if (prober === 'tcp') c.fail(`${p}.tls`, 'a tcp module does not speak TLS');
+    if (prober === 'tcp') c.fail(`${p}.tls`, 'usage.config.tcpTls');
     const t = c.object(o.tls, `${p}.tls`, ['ca_file', 'server_name', 'insecure_skip_verify']);
     if (t) {
-      if (t.insecure_skip_verify !== undefined) c.fail(`${p}.tls.insecure_skip_verify`, 'certificates are always verified: a bad certificate is a finding (probe_error_info), not something to skip; add its CA with ca_file');
+      if (t.insecure_skip_verify !== undefined) c.fail(`${p}.tls.insecure_skip_verify`, 'usage.config.skipVerify');
       const tls: NonNullable<ExporterModule['tls']> = {};
       if (t.ca_file !== undefined) tls.caFile = c.filePath(t.ca_file, `${p}.tls.ca_file`);
       if (t.server_name !== undefined) tls.serverName = c.string(t.server_name, `${p}.tls.server_name`);
       m.tls = tls;
     }
   }
-  if (o.helo_name !== undefined) m.heloName = c.string(o.helo_name, `${p}.helo_name`, (x) => (/^[A-Za-z0-9.-]+$/.test(x) ? undefined : 'must be a host name'));
+  if (o.helo_name !== undefined) m.heloName = c.string(o.helo_name, `${p}.helo_name`, (x) => (/^[A-Za-z0-9.-]+$/.test(x) ? undefined : { msg: 'usage.config.hostName' }));
   if (o.description !== undefined) m.description = c.string(o.description, `${p}.description`);
   if (!prober) return undefined;
   return Object.fromEntries(Object.entries({ ...m, prober }).filter(([, x]) => x !== undefined)) as unknown as ExporterModule;
@@ -141,14 +143,14 @@ export function validateExporterConfig(input: unknown, options: Partial<Exporter
   const config: ExporterConfig = { modules: { ...BUILTIN_MODULES }, allow: [], limits: { concurrency: MAX_CONCURRENT_PROBES, minIntervalMs: DEFAULT_MIN_INTERVAL_MS } };
   if (input === undefined || input === null) return config;
   const root = c.object(input, '', ['allow', 'modules', 'limits']);
-  if (!root) throw new ConfigError(source, c.issues);
+  if (!root) throw configError(source, c.issues);
   if (root.allow !== undefined) {
     const list = c.strings(root.allow, 'allow', (s) => {
       try {
         parseAllowPattern(s);
         return undefined;
       } catch (err) {
-        return (err as Error).message;
+        return errorRef(err);
       }
     });
     if (list) config.allow = list;
@@ -156,7 +158,7 @@ export function validateExporterConfig(input: unknown, options: Partial<Exporter
   if (root.modules !== undefined) {
     const mods = c.object(root.modules, 'modules', Object.keys(root.modules ?? {}));
     for (const [name, v] of Object.entries(mods ?? {})) {
-      if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) c.fail(`modules.${name}`, 'a module name is letters, digits and _ (it goes in the URL)');
+      if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) c.fail(`modules.${name}`, 'usage.config.moduleName');
       const m = moduleFrom(c, v, `modules.${name}`);
       if (m) config.modules[name] = m;
     }
@@ -166,14 +168,14 @@ export function validateExporterConfig(input: unknown, options: Partial<Exporter
     if (l?.concurrency !== undefined) config.limits.concurrency = c.int(l.concurrency, 'limits.concurrency', 1, 1_024) ?? config.limits.concurrency;
     if (l?.min_interval !== undefined) config.limits.minIntervalMs = duration(c, l.min_interval, 'limits.min_interval', 0, 86_400_000) ?? config.limits.minIntervalMs;
   }
-  if (c.issues.length) throw new ConfigError(source, c.issues);
+  if (c.issues.length) throw configError(source, c.issues);
   return config;
 }
 
 /** Parse YAML text (one document) or throw a ConfigError naming the line. */
 export function parseYamlConfig(text: string, source: string): unknown {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length) throw new ConfigError(source, doc.errors.map((e) => ({ path: '', message: `not valid YAML: ${e.message.split('\n')[0]}` })));
+  if (doc.errors.length) throw configError(source, doc.errors.map((e) => ({ path: '', msg: { msg: 'usage.config.notYaml', params: { error: e.message.split('\n')[0]! } } })));
   return doc.toJS({ maxAliasCount: 100 }) as unknown;
 }
 
@@ -204,17 +206,17 @@ export async function loadExporterConfig(file: string): Promise<ExporterConfig> 
  * code 2 rather than failing scrapes later. `ca` is the command's `--ca` (PEM), trusted by every module.
  */
 export async function moduleRuntimes(config: ExporterConfig, env: NodeJS.ProcessEnv, ca?: string): Promise<Map<string, ModuleRuntime>> {
-  const issues: ConfigIssue[] = [];
+  const issues: ConfigIssueRef[] = [];
   const out = new Map<string, ModuleRuntime>();
   for (const [name, m] of Object.entries(config.modules)) {
     const runtime: ModuleRuntime = {};
     const cas: string[] = ca ? [ca] : [];
     if (m.tls?.caFile) {
       const pem = await readFile(m.tls.caFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
-        issues.push({ path: `modules.${name}.tls.ca_file`, message: `cannot read ${m.tls!.caFile}: ${err.code ?? err.message}` });
+        issues.push({ path: `modules.${name}.tls.ca_file`, msg: { msg: 'usage.config.caUnreadable', params: { file: m.tls!.caFile!, code: err.code ?? err.message } } });
         return '';
       });
-      if (pem && !pem.includes('-----BEGIN CERTIFICATE-----')) issues.push({ path: `modules.${name}.tls.ca_file`, message: `${m.tls.caFile} holds no PEM certificate` });
+      if (pem && !pem.includes('-----BEGIN CERTIFICATE-----')) issues.push({ path: `modules.${name}.tls.ca_file`, msg: { msg: 'usage.config.caNoPem', params: { file: m.tls.caFile } } });
       else if (pem) cas.push(pem);
     }
     if (cas.length) runtime.ca = cas.join('\n');
@@ -223,11 +225,11 @@ export async function moduleRuntimes(config: ExporterConfig, env: NodeJS.Process
         const password = await readSecret({ env: m.auth.passwordEnv, file: m.auth.passwordFile }, 'password', env);
         if (password !== undefined) runtime.credentials = { user: m.auth.user, password };
       } catch (err) {
-        issues.push({ path: `modules.${name}.auth.${m.auth.passwordEnv ? 'password_env' : 'password_file'}`, message: (err as Error).message });
+        issues.push({ path: `modules.${name}.auth.${m.auth.passwordEnv ? 'password_env' : 'password_file'}`, msg: errorRef(err) });
       }
     }
     out.set(name, runtime);
   }
-  if (issues.length) throw new ConfigError('config', issues);
+  if (issues.length) throw configError('config', issues);
   return out;
 }

@@ -21,7 +21,8 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type tls from 'node:tls';
 import bcrypt from 'bcryptjs';
-import { Checker, ConfigError } from '../lib/checker.js';
+import { Checker } from '../lib/checker.js';
+import { configError } from '../i18n/index.js';
 import { parseYamlConfig, readConfigText } from './config.js';
 
 export interface WebConfig {
@@ -52,18 +53,18 @@ export function validateWebConfig(input: unknown, source = 'web config', baseDir
   const out: WebConfig = { basicAuthUsers: {}, headers: {} };
   if (input === undefined || input === null) return out;
   const root = c.object(input, '', ['tls_server_config', 'http_server_config', 'basic_auth_users']);
-  if (!root) throw new ConfigError(source, c.issues);
+  if (!root) throw configError(source, c.issues);
   if (root.tls_server_config !== undefined) {
     const t = c.object(root.tls_server_config, 'tls_server_config', ['cert_file', 'key_file', 'client_auth_type', 'client_ca_file', 'min_version', 'max_version', ...TOOLKIT_UNSUPPORTED]);
     if (t) {
-      for (const k of TOOLKIT_UNSUPPORTED) if (k in t) c.fail(`tls_server_config.${k}`, 'is not supported by maildoctor (Node chooses ciphers and curves; give cert_file and key_file)');
-      const certFile = t.cert_file === undefined ? c.fail('tls_server_config.cert_file', 'is required') : c.filePath(t.cert_file, 'tls_server_config.cert_file');
-      const keyFile = t.key_file === undefined ? c.fail('tls_server_config.key_file', 'is required') : c.filePath(t.key_file, 'tls_server_config.key_file');
-      const clientAuth = (t.client_auth_type === undefined ? 'NoClientCert' : c.string(t.client_auth_type, 'tls_server_config.client_auth_type', (s) => ((CLIENT_AUTH as readonly string[]).includes(s) ? undefined : `must be one of: ${CLIENT_AUTH.join(', ')}`))) as NonNullable<WebConfig['tls']>['clientAuth'] | undefined;
+      for (const k of TOOLKIT_UNSUPPORTED) if (k in t) c.fail(`tls_server_config.${k}`, 'usage.config.toolkitUnsupported');
+      const certFile = t.cert_file === undefined ? c.fail('tls_server_config.cert_file', 'usage.config.required') : c.filePath(t.cert_file, 'tls_server_config.cert_file');
+      const keyFile = t.key_file === undefined ? c.fail('tls_server_config.key_file', 'usage.config.required') : c.filePath(t.key_file, 'tls_server_config.key_file');
+      const clientAuth = (t.client_auth_type === undefined ? 'NoClientCert' : c.string(t.client_auth_type, 'tls_server_config.client_auth_type', (s) => ((CLIENT_AUTH as readonly string[]).includes(s) ? undefined : { msg: 'usage.config.oneOf', params: { choices: CLIENT_AUTH.join(', ') } }))) as NonNullable<WebConfig['tls']>['clientAuth'] | undefined;
       const clientCaFile = t.client_ca_file === undefined ? undefined : c.filePath(t.client_ca_file, 'tls_server_config.client_ca_file');
-      if (clientAuth && clientAuth !== 'NoClientCert' && !clientCaFile) c.fail('tls_server_config.client_ca_file', `is required with client_auth_type ${clientAuth}`);
+      if (clientAuth && clientAuth !== 'NoClientCert' && !clientCaFile) c.fail('tls_server_config.client_ca_file', 'usage.config.clientCaRequired', { value: clientAuth });
       const version = (k: 'min_version' | 'max_version'): tls.SecureVersion | undefined =>
-        t[k] === undefined ? undefined : VERSIONS[c.string(t[k], `tls_server_config.${k}`, (s) => (s in VERSIONS ? undefined : `must be one of: ${Object.keys(VERSIONS).join(', ')}`)) ?? ''];
+        t[k] === undefined ? undefined : VERSIONS[c.string(t[k], `tls_server_config.${k}`, (s) => (s in VERSIONS ? undefined : { msg: 'usage.config.oneOf', params: { choices: Object.keys(VERSIONS).join(', ') } })) ?? ''];
       const minVersion = version('min_version');
       const maxVersion = version('max_version');
       if (certFile && keyFile && clientAuth) {
@@ -73,7 +74,7 @@ export function validateWebConfig(input: unknown, source = 'web config', baseDir
   }
   if (root.http_server_config !== undefined) {
     const h = c.object(root.http_server_config, 'http_server_config', ['headers', 'http2']);
-    if (h && 'http2' in h) c.fail('http_server_config.http2', 'is not supported by maildoctor (the listener speaks HTTP/1.1)');
+    if (h && 'http2' in h) c.fail('http_server_config.http2', 'usage.config.http2');
     if (h?.headers !== undefined) {
       const hs = c.object(h.headers, 'http_server_config.headers', ALLOWED_HEADERS);
       for (const [k, v] of Object.entries(hs ?? {})) {
@@ -85,13 +86,13 @@ export function validateWebConfig(input: unknown, source = 'web config', baseDir
   if (root.basic_auth_users !== undefined) {
     const u = c.object(root.basic_auth_users, 'basic_auth_users', Object.keys(root.basic_auth_users ?? {}));
     for (const [user, hash] of Object.entries(u ?? {})) {
-      if (user.includes(':')) c.fail(`basic_auth_users.${user}`, 'a user name cannot contain ":" (RFC 7617)');
+      if (user.includes(':')) c.fail(`basic_auth_users.${user}`, 'usage.config.userColon');
       // The message never repeats the value: it is a hash, but a pasted password must not reach a log.
-      const h = c.string(hash, `basic_auth_users.${user}`, (x) => (BCRYPT_HASH.test(x) ? undefined : 'must be a bcrypt hash ($2y$…, as htpasswd -B makes), never a password'));
+      const h = c.string(hash, `basic_auth_users.${user}`, (x) => (BCRYPT_HASH.test(x) ? undefined : { msg: 'usage.config.bcrypt' }));
       if (h) out.basicAuthUsers[user] = h;
     }
   }
-  if (c.issues.length) throw new ConfigError(source, c.issues);
+  if (c.issues.length) throw configError(source, c.issues);
   return out;
 }
 

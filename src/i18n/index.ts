@@ -7,6 +7,7 @@
 import { IntlMessageFormat } from 'intl-messageformat';
 import type { FindingCode } from '../lib/codes.js';
 import type { ErrorCode } from '../lib/codes.js';
+import { ConfigError, type ConfigIssueRef } from '../lib/checker.js';
 import { UsageError } from '../lib/errors.js';
 import { EN_ERRORS } from './en/errors.js';
 import { EN_FINDINGS } from './en/findings.js';
@@ -104,6 +105,12 @@ export class Translator {
 /** A UsageError whose sentence comes from the catalogue: English in `message`, the reader's language in the CLI. */
 export function usageError(id: TextId, params: MessageParams = {}): UsageError {
   return new UsageError(translator('en').text(id, params), { msg: id, params });
+}
+
+/** A ConfigError whose sentences come from the catalogue: English in `message`, the reader's language in the CLI. */
+export function configError(source: string, issues: readonly ConfigIssueRef[]): ConfigError {
+  const en = translator('en');
+  return new ConfigError(source, issues, (ref) => en.text(ref.msg as TextId, ref.params ?? {}));
 }
 
 const translators = new Map<Lang, Translator>();

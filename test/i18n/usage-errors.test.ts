@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CATALOGUES } from '../../src/i18n/index.js';
+import { CATALOGUES, configError, LANGS, translator } from '../../src/i18n/index.js';
+import { ConfigError } from '../../src/lib/checker.js';
 
 const SRC = fileURLToPath(new URL('../../src', import.meta.url));
 
@@ -17,6 +18,14 @@ const SRC = fileURLToPath(new URL('../../src', import.meta.url));
  * Remove a line when that work lands.
  */
 const NOT_YET: Array<[prefix: string, why: string]> = [];
+
+/**
+ * A config issue's call names its message: `c.fail(path, 'usage.config.x', …)`, `c.fail(path, why)` (a checker
+ * test's MessageRef, typed), or an issue object with `msg:`.
+ */
+function issueNamesMessage(call: string): boolean {
+  return /^\(\s*\{[^]*\bmsg:/.test(call) || /,\s*('usage\.config\.[\w.]+'|why|msg|\{\s*msg:)\s*[,)]/.test(call);
+}
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
@@ -44,7 +53,7 @@ describe('i18n: every usage error names its catalogue message', () => {
     const bare: string[] = [];
     for (const { path, text } of files) {
       if (NOT_YET.some(([prefix]) => path.startsWith(prefix))) continue;
-      for (const m of text.matchAll(/new UsageError\(/g)) {
+      for (const m of text.matchAll(/new (?:UsageError|SecretUnavailableError)\(/g)) {
         const call = callText(text, m.index + m[0].length - 1);
         const line = text.slice(0, m.index).split('\n').length;
         const before = text.split('\n')[line - 2] ?? '';
@@ -64,7 +73,32 @@ describe('i18n: every usage error names its catalogue message', () => {
     assert.deepEqual(catalogue.filter((k) => !named.has(k)), [], 'in the catalogue but named by no source');
   });
 
+  it('every config issue (src/lib/checker.ts) names its catalogue message: each `.fail(` and each issue pushed by hand', () => {
+    const bare: string[] = [];
+    for (const { path, text } of files) {
+      for (const m of text.matchAll(/\.fail\(|issues\.push\(/g)) {
+        const call = callText(text, m.index + m[0].length - 1);
+        const line = text.slice(0, m.index).split('\n').length;
+        if (!issueNamesMessage(call)) bare.push(`src/${path}:${line}: ${call.slice(0, 100)}`);
+      }
+    }
+    assert.deepEqual(bare, [], 'config issues without a catalogue message');
+  });
+
+  it('every usage.config.* message formats in every language, and an issue whose id the catalogue lacks cannot be made', () => {
+    for (const lang of LANGS) {
+      const t = translator(lang);
+      const err = new ConfigError('a.json', [{ path: 'accounts[0].timeoutMs', msg: { msg: 'usage.config.range', params: { min: 1000, max: 600000, value: 5 } } }, { path: '', msg: { msg: 'usage.config.notJson', params: { error: 'x' } } }], (ref) => t.text(ref.msg as never, ref.params ?? {}));
+      assert.match(err.message, /^a\.json: 2 \S+:\n {2}accounts\[0\]\.timeoutMs: \S.*\n {2}\S/, lang);
+    }
+    assert.throws(() => configError('a.json', [{ path: 'x', msg: { msg: 'usage.config.noSuchMessage' } }]));
+  });
+
   it('the scanner sees a bare usage error (it can fail)', () => {
+    assert.ok(!issueNamesMessage("(fieldPath(p, 'user'), 'needs a password')"), 'an English sentence where the id goes');
+    assert.ok(!issueNamesMessage("({ path: 'x', message: `cannot read ${f}` })"), 'an issue pushed with English only');
+    assert.ok(issueNamesMessage("(fieldPath(p, 'user'), 'usage.config.required')"));
+    assert.ok(issueNamesMessage("({ path: 'x', msg: errorRef(err) })"));
     const text = "throw new UsageError(`x ${f(a, b)}`);";
     assert.doesNotMatch(callText(text, text.indexOf('(')), /,\s*\{\s*msg\b/);
     const keyed = "throw new UsageError('x (y)', { msg: 'usage.x' });";
