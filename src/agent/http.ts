@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { UsageError } from '../lib/errors.js';
-import { parseListen } from '../lib/listen.js';
+import { listenFailed, parseListen } from '../lib/listen.js';
 
 /** A scrape or health request that takes longer is cut (a stuck client must not pile up sockets). */
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -40,11 +40,7 @@ export async function startHttpServer(listen: string, handlers: HttpHandlers): P
   // A scraper's keep-alive connection must not hold the shutdown; close() below cuts idle ones.
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      const english = err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EADDRNOTAVAIL' ? 'no such local address' : err.message;
-      const reason = { msg: 'usage.listenError', params: { code: err.code === 'EADDRINUSE' || err.code === 'EADDRNOTAVAIL' ? err.code : err.message } };
-      reject(new UsageError(`metrics.listen ${listen}: ${english}`, { msg: 'usage.listenFailed', params: { option: 'metrics.listen', listen, reason } }));
-    });
+    server.once('error', (err: NodeJS.ErrnoException) => reject(listenFailed('metrics.listen', listen, err)));
     server.listen({ host: where.host, port: where.port, exclusive: true }, () => resolve());
   });
   const addr = server.address() as AddressInfo;

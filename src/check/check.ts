@@ -3,30 +3,27 @@
  * deadline and per-probe deadlines, with staggered starts; then the pure report builder.
  */
 import type { ConfiguredServer } from '../thunderbird/profile.js';
-import type { LookupFunction } from 'node:net';
 import { isEnvelopeAddress, parseAddress } from '../discovery/address.js';
 import { discover } from '../discovery/discover.js';
 import type { DiscoverOptions, ServerCandidate } from '../discovery/types.js';
 import { usageError } from '../i18n/index.js';
-import { abortedReason, sleep, type Deadline } from '../lib/deadline.js';
+import { abortedReason } from '../lib/deadline.js';
 import { parseHostPort } from '../lookup/host-port.js';
 import { assertTimeout, openSession, type LookupOptions } from '../lookup/session.js';
 import { networkIdentity } from '../network/identity.js';
 import type { NetworkIdentityOwnOptions } from '../network/types.js';
-import { PathTimes } from '../lib/dial.js';
 import { prepareTls } from '../lib/tls.js';
 import { isOAuth } from '../lib/oauth.js';
 import type { Credentials, PhaseTimeouts, ProbeOptions, Protocol } from '../lib/types.js';
-import { probes } from '../probes/index.js';
 import { buildReport } from '../report/index.js';
 import { hybridSpfQuestion, txtAnswer } from '../report/spf-caveat.js';
 import { gatherBlocklists, type BlocklistOptions } from './blocklists.js';
 import { gatherSpf } from './spf-facts.js';
-import { PlanRunner, samePlan, type PlannedProbe, type RunnerOptions } from './runner.js';
+import { PlanRunner, samePlan, type PlannedProbe } from './runner.js';
 import type { CheckFacts, CheckProbe, CheckReport, ProbePurpose } from '../report/types.js';
 
 export * from './defaults.js';
-import { CHECK_CONNECT_TIMEOUT_MS, CHECK_PROBE_TIMEOUT_MS, CHECK_TIMEOUT_MS, CONTROL_BANNER_WAIT_MS, DEFAULT_CONTROLS, PLAINTEXT_SMTP_PORTS, DEFAULT_RELAY_RECIPIENT, MAX_CONCURRENT_PROBES, MAX_HOSTS_PER_ROLE, STAGGER_MS } from './defaults.js';
+import { CHECK_TIMEOUT_MS, CONTROL_BANNER_WAIT_MS, DEFAULT_CONTROLS, PLAINTEXT_SMTP_PORTS, DEFAULT_RELAY_RECIPIENT, MAX_HOSTS_PER_ROLE } from './defaults.js';
 
 export interface CheckProgress {
   type: 'phase' | 'probe-start' | 'probe-done';
@@ -100,7 +97,7 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
     setImmediate(() => prepareTls(options.ca));
     // Pipelined (issue 13): a probe starts as soon as its server is known. Probes resolve names through the
     // session (so --dns means one view of DNS), reusing every address discovery and network identity learnt.
-    const runner = new PlanRunner({ ...runnerOptions(options), lookup: session.lookup }, deadline, progress);
+    const runner = new PlanRunner({ ...options, lookup: session.lookup }, deadline, progress);
     const none = { imap: [], pop3: [], smtp: [] };
     runner.add(planProbes(none, [], controlSpecs, options, parsed.address)); // the controls depend on nothing
     // The servers the DNS sources name (MX, SRV, guesses) start while autoconfig and the ISPDB are still asked,
@@ -164,17 +161,6 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
   } finally {
     await session.close();
   }
-}
-
-function runnerOptions(options: Partial<CheckOptions>): Omit<RunnerOptions, 'lookup'> {
-  return {
-    ...(options.staggerMs !== undefined ? { staggerMs: options.staggerMs } : {}),
-    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
-    ...(options.probeTimeoutMs !== undefined ? { probeTimeoutMs: options.probeTimeoutMs } : {}),
-    ...(options.phaseTimeouts ? { phaseTimeouts: options.phaseTimeouts } : {}),
-    ...(options.ca ? { ca: options.ca } : {}),
-    ...(options.allowPlaintextAuth ? { allowPlaintextAuth: true } : {}),
-  };
 }
 
 function throwIfCallerAborted(signal: AbortSignal | undefined): void {

@@ -228,7 +228,6 @@ export async function promptSecret(io: Io, question: { msg: 'cli.passwordPrompt'
   }
 }
 
-export { parseHostPort } from '../lookup/host-port.js';
 
 /** `--timeout MS` and friends: a whole number from 1 to the largest delay a timer holds (MAX_TIMER_MS). */
 export function parsePositiveInt(name: string, value: string, max = MAX_TIMER_MS): number {

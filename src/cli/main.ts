@@ -7,7 +7,7 @@ import type { TextId } from '../i18n/en/text.js';
 import type { Lang, MessageParams } from '../i18n/types.js';
 import type { Translator } from '../i18n/index.js';
 import { commanderUsageError } from './commander-i18n.js';
-import { EXIT, EXIT_MEANINGS, SIGNAL_EXIT } from '../lib/exit-codes.js';
+import { EXIT, SIGNAL_EXIT } from '../lib/exit-codes.js';
 import { PROTOCOLS } from '../probes/index.js';
 import { interruptible, parsePositiveInt, processIo, type Io } from './io.js';
 import type { CheckCommandOptions } from './check.js';

@@ -4,7 +4,8 @@ import { toJsonText } from '../lib/text.js';
 import type { ProbeOptions, ProbeResult, StartTlsPolicy } from '../lib/types.js';
 import { EXIT } from '../lib/exit-codes.js';
 import { isProtocol, probes } from '../probes/index.js';
-import { colors, credentialsFrom, parseHostPort, parseLocalAddress, parsePositiveInt, readCaFile, throwIfInterrupted, type Io } from './io.js';
+import { parseHostPort } from '../lookup/host-port.js';
+import { colors, credentialsFrom, parseLocalAddress, parsePositiveInt, readCaFile, throwIfInterrupted, type Io } from './io.js';
 import { renderProbeResult } from './render-probe.js';
 
 export interface ProbeCommandOptions {

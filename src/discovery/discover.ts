@@ -98,7 +98,7 @@ async function run(
   if (onCandidates) {
     // The DNS sources answer in milliseconds, autoconfig and the ISPDB over HTTP much later: their candidates first.
     void Promise.all([mxP, srvP, domainGuessesP, mxGuessesP, bound(mxHostsP), bound(srvHostsP)]).then(async ([mx, srv, domainGuesses, mxGuesses]) => {
-      const hosts = await settledHosts(new Map(asked), signal);
+      const hosts = await settledHosts(asked, signal);
       if (signal.aborted) return;
       onCandidates(buildCandidates(srvClaims(srv, domain).claims, hostHints(mx, [...domainGuesses, ...mxGuesses]), hosts));
     }).catch(() => {

@@ -1,5 +1,5 @@
 import type { LookupOptions } from '../lookup/session.js';
-import type { AddressFacts, DiscoveryError, DnsTimeouts, HttpAttempt, LookupStatus, ResolverSource } from '../lookup/types.js';
+import type { AddressFacts, DiscoveryError, HttpAttempt, LookupStatus, ResolverSource } from '../lookup/types.js';
 import type { Security } from '../lib/types.js';
 
 export type { Security };

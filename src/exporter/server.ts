@@ -19,7 +19,7 @@ import type { Logger } from 'winston';
 import { createAgentLogger } from '../agent/log.js';
 import { isUsageError, UsageError } from '../lib/errors.js';
 import { parseHostPort } from '../lookup/host-port.js';
-import { parseListen } from '../lib/listen.js';
+import { listenFailed, parseListen } from '../lib/listen.js';
 import { Redactor } from '../lib/redact.js';
 import type { Probe, ProbeResult, Protocol } from '../lib/types.js';
 import { probes as builtinProbes } from '../probes/index.js';
@@ -208,11 +208,7 @@ export async function startExporter(config: ExporterConfig, options: Partial<Exp
   server.requestTimeout = HEADERS_TIMEOUT_MS;
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      const english = err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EADDRNOTAVAIL' ? 'no such local address' : err.message;
-      const reason = { msg: 'usage.listenError', params: { code: err.code === 'EADDRINUSE' || err.code === 'EADDRNOTAVAIL' ? err.code : err.message } };
-      reject(new UsageError(`--listen ${listen}: ${english}`, { msg: 'usage.listenFailed', params: { option: '--listen', listen, reason } }));
-    });
+    server.once('error', (err: NodeJS.ErrnoException) => reject(listenFailed('--listen', listen, err)));
     server.listen({ host: where.host, port: where.port, exclusive: true }, () => resolve());
   });
   const addr = server.address() as AddressInfo;

@@ -282,18 +282,16 @@ function connectOnce(address: string, port: number, signal: AbortSignal, localAd
   const classify = (err: NodeJS.ErrnoException): MaildoctorError => classifySocketError(err, 'connect');
   if (!paths) return socketReady(socket, 'connect', signal, classify);
   const started = performance.now();
-  const local = new AbortController();
-  const onAbort = (): void => local.abort(signal.reason);
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
+  const adaptive = new AbortController();
+  const either = AbortSignal.any([signal, adaptive.signal]);
   let timer: NodeJS.Timeout | undefined;
   const retime = (): void => {
-    const deadlineMs = paths.connectDeadlineMs(address);
-    if (deadlineMs === undefined || local.signal.aborted) return;
+    const rtt = paths.rttMs(address);
+    if (rtt === undefined || either.aborted) return;
+    const deadlineMs = paths.connectDeadlineMs(address)!;
     clearTimeout(timer);
-    const rtt = paths.rttMs(address)!;
     const giveUp = (): void =>
-      local.abort(
+      adaptive.abort(
         new MaildoctorError('CONNECT_TIMEOUT', 'connect', `No answer to the SYN in ${Math.round(deadlineMs)} ms (this path's round trip is ${rtt < 10 ? rtt.toFixed(1) : Math.round(rtt)} ms; a lost SYN is resent after ${SYN_RETRANSMIT_MS} ms)`),
       );
     timer = setTimeout(giveUp, Math.max(0, deadlineMs - (performance.now() - started)));
@@ -303,9 +301,8 @@ function connectOnce(address: string, port: number, signal: AbortSignal, localAd
   const done = (): void => {
     clearTimeout(timer);
     unsubscribe();
-    signal.removeEventListener('abort', onAbort);
   };
-  return socketReady(socket, 'connect', local.signal, (err) => {
+  return socketReady(socket, 'connect', either, (err) => {
     // A reset is an answer: the path's round trip, as much as a SYN-ACK is.
     if (err.code === 'ECONNREFUSED') paths.record(address, performance.now() - started);
     return classify(err);

@@ -10,7 +10,7 @@ import { LineSession } from './session.js';
 import { CERT_EXPIRY_WARNING_DAYS, upgradeToTls } from './tls.js';
 import { Redactor } from './redact.js';
 import { REDACTED, Transcript } from './transcript.js';
-import type { FamilyAttempt, PhaseTimeouts, ProbeOptions, ProbeRecord, ProbeResult, ProbeTarget, Protocol } from './types.js';
+import type { FamilyAttempt, PhaseTimeouts, ProbeError, ProbeOptions, ProbeRecord, ProbeResult, ProbeTarget, Protocol } from './types.js';
 
 /** Whole-probe deadline: a probe that needs longer than this is reporting a problem, not waiting for one. */
 export const PROBE_TIMEOUT_MS = 20_000;
@@ -35,6 +35,11 @@ const OWN_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['STARTTLS_UNAVA
  * after a 554 greeting), or the probe stopped by its own decision. Not after timeouts, framing errors or a
  * failed TLS handshake: that session is not in step.
  */
+/** A probe's failure as its result records it: the code, the phase, the message and the reply that carried it. */
+export function probeError(e: MaildoctorError): ProbeError {
+  return { code: e.code, phase: e.phase, message: e.message, ...(e.reply ? { reply: e.reply } : {}) };
+}
+
 export function sessionStillUsable(err: unknown): boolean {
   return err instanceof MaildoctorError && (err.reply !== undefined || OWN_REFUSALS.has(err.code));
 }
@@ -47,6 +52,10 @@ const TLS_SNIFF_CAP_MS = 3_000;
 /** What a probe script gets: the cross-cutting machinery, and the result it fills in. */
 export class ProbeContext {
   readonly deadline: Deadline;
+  /** Time since the probe started, in ms to two decimals (as the result's durations are written). */
+  elapsedMs(): number {
+    return Math.round(this.deadline.elapsed() * 100) / 100;
+  }
   readonly phases: PhaseRecorder;
   readonly transcript: Transcript;
   /** The credentials' every form, scrubbed from all a server sends and from the result. */
@@ -331,7 +340,7 @@ export async function runProbe(
     result.ok = true;
   } catch (err) {
     const e = err instanceof MaildoctorError ? err : ctx.deadline.signal.aborted ? abortedReason(ctx.deadline.signal.reason) : internal(err);
-    result.error = { code: e.code, phase: e.phase, message: e.message, ...(e.reply ? { reply: e.reply } : {}) };
+    result.error = probeError(e);
     ctx.transcript.note(`error ${e.code} in ${e.phase}: ${e.message}`);
   } finally {
     ctx.session?.close();
@@ -340,7 +349,7 @@ export async function runProbe(
     ctx.deadline.dispose();
     result.phases = ctx.phases.phases;
     result.transcript = ctx.transcript.entries;
-    result.durationMs = Math.round(ctx.deadline.elapsed() * 100) / 100;
+    result.durationMs = ctx.elapsedMs();
   }
   // The catch-all behind the line boundary: IMAP literals folded into replies, anything a script copied.
   // `ok` and `error` were set together above: ok with no error, or not ok with one.

@@ -268,9 +268,7 @@ const DATE_FIELD_ERRORS = new Set(['ERROR_IN_CERT_NOT_BEFORE_FIELD', 'ERROR_IN_C
  */
 function readableDate(text: string | undefined): string | undefined {
   const ms = Date.parse(text ?? '');
-  if (!Number.isFinite(ms)) return undefined;
-  const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
 }
 
 /** The validity times as the certificate writes them, read from its DER; Node's renderings when that fails. */
@@ -287,7 +285,7 @@ const MAX_TIME_TEXT = 64;
  * serialNumber, signature, issuer, validity { notBefore, notAfter }), as latin-1 text. Undefined when the
  * structure is not that.
  */
-export function derValidity(der: Buffer): { notBefore: string; notAfter: string } | undefined {
+function derValidity(der: Buffer): { notBefore: string; notAfter: string } | undefined {
   const tlv = (at: number): { tag: number; start: number; end: number } | undefined => {
     if (at + 2 > der.length) return undefined;
     const tag = der[at]!;

@@ -9,7 +9,7 @@
 import { isIP } from 'node:net';
 import type { ErrorCode } from '../lib/codes.js';
 import type { DnsClient } from '../lookup/dns-client.js';
-import { recordsOf, reverseName } from '../lookup/records.js';
+import { dataOf, recordsOf, reverseName } from '../lookup/records.js';
 import { lookupTxt } from '../discovery/dns-lookups.js';
 
 /** What one list said about the address. */
@@ -59,7 +59,7 @@ export async function lookupBlocklists(dns: DnsClient, address: string, zones: r
 async function lookupOne(dns: DnsClient, address: string, zone: string, signal?: AbortSignal): Promise<BlocklistAnswer> {
   const query = dnsblQueryName(address, zone);
   const a = await dns.query(query, 'A', signal);
-  const codes = recordsOf(a, 'A').map((r) => String((r as { data?: unknown }).data));
+  const codes = recordsOf(a, 'A').map((r) => String(dataOf(r)));
   const base = { zone, query, codes };
   if (!a.ok) {
     if (a.error?.code === 'DNS_NOT_FOUND') return { ...base, status: 'not-listed' };

@@ -3,7 +3,7 @@ import type { ErrorCode } from '../lib/codes.js';
 import { MaildoctorError } from '../lib/errors.js';
 import { greetingDomain, SmtpReplyAssembler, type SmtpReply } from '../lib/lines.js';
 import { chooseOAuthMechanism, decodeOAuthChallenge, isOAuth, oauthDummyResponse, oauthInitialResponse } from '../lib/oauth.js';
-import { runProbe, type ProbeContext } from '../lib/probe.js';
+import { probeError, runProbe, type ProbeContext } from '../lib/probe.js';
 import { redacted } from '../lib/transcript.js';
 import type { ProbeError, ProbeOptions, ProbeResult, ProbeTarget, ReplyEvidence } from '../lib/types.js';
 
@@ -230,7 +230,7 @@ async function relayTestBeforeAuth(ctx: ProbeContext, send: Send): Promise<boole
     await relayTest(ctx, watched, false);
   } catch (err) {
     if (!(err instanceof MaildoctorError)) throw err;
-    error = { code: err.code, phase: err.phase, message: err.message, ...(err.reply ? { reply: err.reply } : {}) };
+    error = probeError(err);
     if (!err.reply) fatal = err;
   }
   const ended = fatal === undefined && (codes.includes(421) || ctx.session!.ended);
@@ -238,7 +238,7 @@ async function relayTestBeforeAuth(ctx: ProbeContext, send: Send): Promise<boole
   delete result.relay;
   result.relayBeforeAuth = {
     ...(relay ?? { from: ctx.options.relayTest!.from, to: ctx.options.relayTest!.to, authenticated: false, accepted: false }),
-    endMs: Math.round(ctx.deadline.elapsed() * 100) / 100,
+    endMs: ctx.elapsedMs(),
     ...(error ? { error } : {}),
     ...(ended ? { sessionEnded: true } : {}),
   };

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { colors, parseHostPort } from '../../src/cli/io.js';
+import { colors } from '../../src/cli/io.js';
+import { parseHostPort } from '../../src/lookup/host-port.js';
 import { memoryIo } from '../helpers/cli/io.js';
 
 describe('cli/io', () => {

@@ -1,6 +1,5 @@
 import type { BlocklistAnswer } from '../../network/dnsbl.js';
 import { evidenceOf, suggestsBlocklist, unique } from '../analysis.js';
-import type { Finding } from '../types.js';
 import type { Rule } from './types.js';
 
 /** Spamhaus ZEN return codes (its DNSBL usage documentation): which list of the four says what. */
