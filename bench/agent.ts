@@ -16,7 +16,6 @@
  *       (`node --expose-gc`, in a child process): target flat.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +27,7 @@ import { ManualClock } from '../src/agent/clock.js';
 import { DEFAULT_DEBOUNCE_MS, DEFAULT_POLL_MS } from '../src/agent/config.js';
 import { callbackNotifier } from '../src/agent/notify/index.js';
 import { makeReport, FakeCheck, FakeNetwork } from '../test/helpers/agent/fakes.js';
+import { isBuilt } from '../test/helpers/build.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const IDLE_SECONDS = 60;
@@ -211,7 +211,7 @@ interface IdleResult {
 }
 
 function cliCommand(): { command: string[]; label: string } {
-  if (existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js'))) return { command: [process.execPath, join(REPO_ROOT, 'bin', 'maildoctor.js')], label: 'compiled (dist/)' };
+  if (isBuilt()) return { command: [process.execPath, join(REPO_ROOT, 'bin', 'maildoctor.js')], label: 'compiled (dist/)' };
   return { command: [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test', 'helpers', 'lab', 'cli.ts')], label: 'sources through tsx (no dist/; `npm run build` for the shipped figure)' };
 }
 

@@ -23,12 +23,12 @@
  * timeouts there, minutes per run) change the run counts; `BENCH_CHECK_ONLY=all-good,dropped` picks situations.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CheckReport } from '../src/report/types.js';
 import { cleanupStaleLabs, Lab, LAB, REPO_ROOT, type ExecResult } from '../test/helpers/lab/lab.js';
 import { setNetwork } from '../test/helpers/lab/networks.js';
+import { isBuilt } from '../test/helpers/build.js';
 
 /** Timed runs per measurement (after one untimed warm-up run of the check). */
 const RUNS = Number(process.env.BENCH_CHECK_RUNS ?? 3);
@@ -83,7 +83,7 @@ function median(xs: number[]): number {
 const ms = (x: number): string => `${Math.round(x).toLocaleString('en')} ms`;
 
 function cliCommand(): { command: string[]; label: string } {
-  if (existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js'))) {
+  if (isBuilt()) {
     return { command: [process.execPath, join(REPO_ROOT, 'bin', 'maildoctor.js')], label: 'compiled: node bin/maildoctor.js (dist/)' };
   }
   return { command: [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test', 'helpers', 'lab', 'cli.ts')], label: 'sources: node --import tsx (no dist/; run `npm run build` for the real figure)' };

@@ -47,11 +47,11 @@ export interface LocalisedFinding {
 export class Translator {
   readonly lang: Lang;
   readonly #cache = new Map<string, IntlMessageFormat>();
-  readonly #list: Intl.ListFormat;
+  /** Built on first use: loading the locale's list data costs ~10 ms of a run that may join no list (issue 13). */
+  #list?: Intl.ListFormat;
 
   constructor(lang: Lang) {
     this.lang = lang;
-    this.#list = new Intl.ListFormat(lang, { type: 'conjunction', style: 'long' });
   }
 
   /** A sentence of the text catalogue. */
@@ -77,6 +77,7 @@ export class Translator {
 
   /** A list joined the locale's way. */
   list(items: readonly string[]): string {
+    this.#list ??= new Intl.ListFormat(this.lang, { type: 'conjunction', style: 'long' });
     return this.#list.format(items);
   }
 

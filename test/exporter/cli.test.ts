@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import bcrypt from 'bcryptjs';
 import { REPO_ROOT } from '../helpers/lab/lab.js';
-import { BIN, ensureBuilt } from '../helpers/exporter/exporter.js';
+import { BIN, ensureBuilt } from '../helpers/build.js';
 
 interface Run {
   code: number | null;

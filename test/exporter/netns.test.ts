@@ -20,7 +20,7 @@ import { randomPassword } from '../helpers/harness/dovecot.js';
 import { testCertificates } from '../helpers/certs.js';
 import { cleanupStaleLabs, Lab, LAB, labEnv, REPO_ROOT } from '../helpers/lab/lab.js';
 import { eventually as poll, Lines } from '../helpers/lab/wait.js';
-import { BIN, ensureBuilt } from '../helpers/exporter/exporter.js';
+import { BIN, ensureBuilt } from '../helpers/build.js';
 
 const PASSWORD_ENV = 'MAILDOCTOR_EXPORTER_TEST_PASSWORD';
 const SCRAPE_INTERVAL_S = 2;

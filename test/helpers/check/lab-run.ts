@@ -4,11 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CheckReport, Setting } from '../../../src/report/types.js';
-import { cleanupStaleLabs, Lab, REPO_ROOT, type ExecResult } from '../lab/lab.js';
+import { cleanupStaleLabs, Lab, type ExecResult } from '../lab/lab.js';
 import type { ExpectedSetting } from './expected.js';
+import { isBuilt } from '../build.js';
 
 /** Why the lab cannot run on this machine, or undefined when it can. */
 export function canRunLab(): string | undefined {
@@ -31,7 +30,7 @@ export function canRunLab(): string | undefined {
 export function useLab(use: (lab: Lab) => void, options: { needsBuild?: boolean } = {}): void {
   let lab: Lab | undefined;
   before(async function () {
-    const unbuilt = options.needsBuild && !existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js')) ? 'the CLI is not built (npm run build)' : undefined;
+    const unbuilt = options.needsBuild && !isBuilt() ? 'the CLI is not built (npm run build)' : undefined;
     const why = canRunLab() ?? unbuilt;
     if (why) {
       process.stderr.write(`      (skipped: ${why})\n`);

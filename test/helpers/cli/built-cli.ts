@@ -1,15 +1,13 @@
 /**
- * The built CLI (`bin/maildoctor.js` → `dist/`) run as a user runs it: a child process with its own
- * environment, exit code, stdout and stderr. `npm run build` must have run (`npm ci` does it); a `dist/` older
+ * The built CLI (`bin/maildoctor.js` → `dist/cli-bundle/`) run as a user runs it: a child process with its own
+ * environment, exit code, stdout and stderr. `npm run build` must have run (`npm ci` does it); a build older
  * than `src/` fails the test with that advice rather than testing yesterday's code.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BIN } from '../build.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-export const BIN = path.join(ROOT, 'bin', 'maildoctor.js');
+export { assertBuilt, BIN } from '../build.js';
+
 /** A CLI run that takes longer is killed: every probe of these tests has a deadline well below it. */
 const CLI_TIMEOUT_MS = 60_000;
 
@@ -19,25 +17,7 @@ export interface CliRun {
   stderr: string;
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
 
-/** Throws when `dist/` is missing or older than `src/`. */
-export function assertBuilt(): void {
-  let dist = 0;
-  try {
-    dist = statSync(path.join(ROOT, 'dist', 'cli', 'main.js')).mtimeMs;
-  } catch {
-    throw new Error('dist/ is missing: run `npm run build` before these tests');
-  }
-  if (newestMtime(path.join(ROOT, 'src')) > dist) throw new Error('dist/ is older than src/: run `npm run build` before these tests');
-}
 
 /** Runs `node bin/maildoctor.js ARGS` with only PATH, HOME and `env` in its environment (no MAILDOCTOR_* of the runner). */
 export function runBuiltCli(args: string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<CliRun> {

@@ -5,6 +5,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { SmtpFaultOptions } from '../servers/gallery.js';
+import { isBuilt } from '../build.js';
 
 export type EchoKind = `smtp:${'PLAIN' | 'LOGIN' | 'CRAM-MD5'}` | `pop3:${'USER' | 'PLAIN'}` | `imap:${'LOGIN' | 'PLAIN' | 'PLAIN-IR'}`;
 
@@ -54,10 +55,11 @@ export function cannotRunPrivateWorld(): string | undefined {
   if (process.platform !== 'linux') return 'needs Linux network namespaces';
   if (process.getuid?.() !== 0) return 'needs root (unshare -n)';
   try {
-    execFileSync('sh', ['-c', 'command -v unshare && command -v ip && test -f dist/cli/main.js'], { cwd: ROOT, stdio: 'ignore' });
+    execFileSync('sh', ['-c', 'command -v unshare && command -v ip'], { cwd: ROOT, stdio: 'ignore' });
   } catch {
     return 'needs unshare, ip and a build (npm run build)';
   }
+  if (!isBuilt()) return 'needs a build (npm run build)';
   return undefined;
 }
 

@@ -1,44 +1,24 @@
 /**
- * The process tier's helpers: the BUILT command line (`bin/maildoctor.js` over `dist/`) as a child process,
- * optionally inside a private network namespace with a misbehaving resolver (netns-run.ts). Tests assert what
- * a user sees: exit code, stdout, stderr.
+ * The process tier's helpers: the BUILT command line (`bin/maildoctor.js` over the bundle in dist/cli-bundle/)
+ * as a child process, optionally inside a private network namespace with a misbehaving resolver (netns-run.ts).
+ * Tests assert what a user sees: exit code, stdout, stderr.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT } from '../../../src/lib/exit-codes.js';
 import type { Misbehaviour } from '../servers/dns-server.js';
+import { BIN } from '../build.js';
 
+export { BIN, ensureBuilt } from '../build.js';
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-export const BIN = join(ROOT, 'bin', 'maildoctor.js');
 export const CLOSED_ZONE = join(ROOT, 'fixtures', 'process', 'closed.zone');
 const NETNS_RUN = join(ROOT, 'test', 'helpers', 'process', 'netns-run.ts');
 
 /** Exit codes a command may end with (src/lib/exit-codes.ts); 130/143 only when interrupted, never 70 (a bug). */
 export const DOCUMENTED_EXITS: readonly number[] = Object.values(EXIT).filter((code) => code !== EXIT.INTERNAL);
 
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
 
-/** Build dist/ when a source file is newer than the build: these tests are about the built command. */
-export function ensureBuilt(): void {
-  let built = 0;
-  try {
-    built = statSync(join(ROOT, 'dist', 'cli', 'main.js')).mtimeMs;
-  } catch {
-    // not built yet
-  }
-  if (built >= newest(join(ROOT, 'src'))) return;
-  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`build failed:\n${r.stdout}${r.stderr}`);
-}
 
 export interface Ran {
   code: number | null;
