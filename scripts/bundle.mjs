@@ -4,7 +4,7 @@
 // bundle keeps the CLI's lazy commands lazy (one chunk per dynamically imported command) and leaves dist/ as the
 // library users import. Run by `npm run build` after tsc.
 import { build } from 'esbuild';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 
 /** `createRequire(import.meta.url)('x')` (how the sources load CommonJS dependencies cheaply) as `require('x')`, which esbuild bundles. */
 const bundleRequires = {
@@ -17,6 +17,8 @@ const bundleRequires = {
   },
 };
 
+// Chunk names carry a content hash: a new build would otherwise leave the old chunks beside the new ones.
+await rm('dist/cli-bundle', { recursive: true, force: true });
 await build({
   entryPoints: ['dist/cli/main.js'],
   outdir: 'dist/cli-bundle',

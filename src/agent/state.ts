@@ -11,6 +11,7 @@ import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from './clock.js';
 import type { AccountSummary, NetworkLabel, WorkingSettings } from './summary.js';
+import { compareText } from '../lib/text.js';
 
 export const STATE_FILE = 'state.json';
 export const STATE_VERSION = 1;
@@ -146,13 +147,13 @@ export class StateStore {
     net.accounts[summary.address] = { last: summary, ...(working ? { lastWorking: working } : prev?.lastWorking ? { lastWorking: prev.lastWorking } : {}) };
     const names = Object.keys(net.accounts);
     if (names.length > MAX_ACCOUNTS_PER_NETWORK) {
-      names.sort((a, b) => net.accounts[a]!.last.checkedAt.localeCompare(net.accounts[b]!.last.checkedAt));
+      names.sort((a, b) => compareText(net.accounts[a]!.last.checkedAt, net.accounts[b]!.last.checkedAt));
       for (const a of names.slice(0, names.length - MAX_ACCOUNTS_PER_NETWORK)) delete net.accounts[a];
     }
     s.accounts[summary.address] = { last: summary };
     const fps = Object.keys(s.networks);
     if (fps.length > MAX_NETWORKS) {
-      fps.sort((a, b) => s.networks[a]!.lastSeen.localeCompare(s.networks[b]!.lastSeen));
+      fps.sort((a, b) => compareText(s.networks[a]!.lastSeen, s.networks[b]!.lastSeen));
       for (const f of fps.slice(0, fps.length - MAX_NETWORKS)) delete s.networks[f];
     }
     s.updatedAt = now;

@@ -11,6 +11,7 @@ import { probes } from '../probes/index.js';
 import type { CheckProbe } from '../report/types.js';
 import { answerSession, planSessions, type PlannedSession } from './sessions.js';
 import { CHECK_CONNECT_TIMEOUT_MS, CHECK_PROBE_TIMEOUT_MS, MAX_CONCURRENT_PROBES, STAGGER_MS } from './defaults.js';
+import { compareText } from '../lib/text.js';
 
 /** A probe before it runs: the report's CheckProbe without its result, plus how to run it. */
 export type PlannedProbe = Omit<CheckProbe, 'result'> & {
@@ -163,7 +164,7 @@ export class PlanRunner {
 export function samePlan(a: PlannedProbe, b: PlannedProbe): boolean {
   const shape = (p: PlannedProbe): string => {
     const { credentials, ...rest } = p.options;
-    return JSON.stringify([p.protocol, p.host, p.port, p.security, p.withAuth, p.relayTest, credentials?.user ?? null, Object.entries(rest).sort(([x], [y]) => x.localeCompare(y))]);
+    return JSON.stringify([p.protocol, p.host, p.port, p.security, p.withAuth, p.relayTest, credentials?.user ?? null, Object.entries(rest).sort(([x], [y]) => compareText(x, y))]);
   };
   return shape(a) === shape(b);
 }

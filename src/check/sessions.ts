@@ -16,6 +16,7 @@
 import tls from 'node:tls';
 import type { ErrorCode } from '../lib/codes.js';
 import type { CertificateFacts, ProbeOptions, ProbeResult, Protocol } from '../lib/types.js';
+import { compareText } from '../lib/text.js';
 
 /** What a planned probe must say for its session to be shared. */
 export interface Shareable {
@@ -45,7 +46,7 @@ const OWN_STOPS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['AUTH_PLAINTEXT_RE
 function sessionKey(p: Shareable, merged: boolean): string {
   const { credentials, relayTest, ...rest } = p.options;
   const who = merged || !credentials ? '' : credentials.user;
-  const sorted = Object.fromEntries(Object.entries(rest).sort(([a], [b]) => a.localeCompare(b)));
+  const sorted = Object.fromEntries(Object.entries(rest).sort(([a], [b]) => compareText(a, b)));
   return JSON.stringify([p.server, p.port, p.protocol, merged ? 'smtp-relay' : p.withAuth, relayTest ? [relayTest.from, relayTest.to] : null, who, sorted]);
 }
 

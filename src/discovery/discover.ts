@@ -9,6 +9,7 @@ import { MTA_STS_TAG, SPF_TAG } from './dns-lookups.js';
 import { hostGuesses } from './guesses.js';
 import { dmarcSource, guessSource, mxDomains, mxSource, settledHosts, sourceStatuses, srvSources, txtSource } from './sources.js';
 import type { AddressFacts, AutoconfigFacts, DiscoverOptions, DiscoveryResult, ParsedAddress } from './types.js';
+import { compareText } from '../lib/text.js';
 
 /** Overall deadline of discovery: every source in parallel, so this is roughly two DNS round trips plus one fetch. */
 export const DISCOVERY_TIMEOUT_MS = 10_000;
@@ -151,7 +152,7 @@ async function run(
       ispdb,
       ...(ispdbMx ? { ispdbMx } : {}),
       guesses,
-      hosts: [...hosts.values()].sort((a, b) => a.host.localeCompare(b.host)),
+      hosts: [...hosts.values()].sort((a, b) => compareText(a.host, b.host)),
     },
   };
 }

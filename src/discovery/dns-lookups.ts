@@ -1,6 +1,7 @@
 import type { DnsClient } from '../lookup/dns-client.js';
 import { dataOf, hostName, recordsOf, status } from '../lookup/records.js';
 import type { MailRole, MxFacts, Security, SrvFacts, SrvService, TxtFacts } from './types.js';
+import { compareText } from '../lib/text.js';
 
 /** TXT policy records are short; a longer one is cut (SPF allows 512 octets of lookups anyway). */
 const MAX_TXT_CHARS = 4_096;
@@ -23,7 +24,7 @@ export async function lookupMx(dns: DnsClient, domain: string, signal?: AbortSig
       const d = dataOf(a) as { preference: number; exchange: string };
       return { preference: d.preference, exchange: hostName(d.exchange) };
     })
-    .sort((x, y) => x.preference - y.preference || x.exchange.localeCompare(y.exchange));
+    .sort((x, y) => x.preference - y.preference || compareText(x.exchange, y.exchange));
   // RFC 7505 §3: a null MX is the only MX record, with preference 0 and the root as exchange.
   const nullMx = records.length === 1 && records[0]!.exchange === '.' && records[0]!.preference === 0;
   return { ...status(r), records, nullMx };
@@ -39,7 +40,7 @@ export async function lookupSrv(dns: DnsClient, domain: string, service: SrvServ
       return { priority: d.priority, weight: d.weight, port: d.port, target: hostName(d.target) };
     })
     // RFC 2782: lowest priority first; within a priority, weights pick randomly — we list heaviest first, stably.
-    .sort((x, y) => x.priority - y.priority || y.weight - x.weight || x.target.localeCompare(y.target));
+    .sort((x, y) => x.priority - y.priority || y.weight - x.weight || compareText(x.target, y.target));
   // RFC 6186 §3.4 / RFC 2782: a single target of "." says the service is decidedly not available.
   const notOffered = records.length === 1 && records[0]!.target === '.';
   return { ...status(r), service, role: spec.role, security: spec.security, records, notOffered };

@@ -60,3 +60,12 @@ export function toJsonText(value: unknown): string {
     Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''),
   );
 }
+
+/**
+ * Order of names, keys and ISO timestamps by code unit, the same on every machine. Not `localeCompare`: its
+ * first call loads the locale's collation data, ~5 ms of a check's critical path (issue 13), and a host name,
+ * an option key or a timestamp has no language to collate in.
+ */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -8,6 +8,7 @@ import os from 'node:os';
 import { expandIpv6 } from '../lookup/records.js';
 import { formatResolver, systemResolvers, type SystemResolvers } from '../lookup/resolvers.js';
 import type { AddressScope, DefaultRoute, InterfaceAddress, LocalNetwork, LocalNetworkOptions, NetworkInterfaceFacts } from './types.js';
+import { compareText } from '../lib/text.js';
 
 /** /proc files read for the local snapshot; real ones are a few KB. */
 const PROC_MAX_BYTES = 1024 * 1024;
@@ -175,7 +176,7 @@ export function localNetwork(options: Partial<LocalNetworkOptions> = {}, system?
         }),
       };
     })
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => compareText(a.name, b.name));
 
   const defaultRoutes: LocalNetwork['defaultRoutes'] = {};
   if (platform === 'linux') {
