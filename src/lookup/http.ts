@@ -34,14 +34,17 @@ export interface AgentOptions {
  * appended to Node's bundled roots (a bare `ca` would replace them) in a secure context built once per CA set,
  * and nothing sets rejectUnauthorized.
  */
-let undici: Promise<typeof import('undici')> | undefined;
+type Undici = (typeof import('undici'))['default'];
+let undici: Promise<Undici> | undefined;
 
 /**
  * undici is loaded on first use: importing it costs ~50 ms of start-up, which every check would otherwise pay
- * before its first DNS query. Started when discovery starts, it loads while DNS answers come in.
+ * before its first DNS query. Started when discovery starts, it loads while DNS answers come in. Its `default`
+ * export: undici is CommonJS, whose module.exports is the default export both in Node's own ESM loader and in
+ * the bundled CLI (scripts/bundle.mjs), where a dynamic import of CommonJS has no named exports.
  */
-export function loadUndici(): Promise<typeof import('undici')> {
-  return (undici ??= import('undici'));
+export function loadUndici(): Promise<Undici> {
+  return (undici ??= import('undici').then((m) => m.default));
 }
 
 export async function createAgent(options: AgentOptions = {}): Promise<Agent> {
