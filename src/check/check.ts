@@ -19,7 +19,7 @@ import { buildReport } from '../report/index.js';
 import { hybridSpfQuestion, txtAnswer } from '../report/spf-caveat.js';
 import { gatherBlocklists, type BlocklistOptions } from './blocklists.js';
 import { gatherSpf } from './spf-facts.js';
-import { PlanRunner, samePlan, type PlannedProbe } from './runner.js';
+import { LoginGates, PlanRunner, samePlan, type PlannedProbe } from './runner.js';
 import type { CheckFacts, CheckProbe, CheckReport, ProbePurpose } from '../report/types.js';
 
 export * from './defaults.js';
@@ -91,6 +91,7 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
   const session = await openSession({ ...rest, ...(dnsOption ? { dns: dnsOption } : {}) }, CHECK_TIMEOUT_MS);
   const { deadline, dns } = session;
   const started = new Date();
+  const logins = new LoginGates();
   try {
     progress({ type: 'phase', phase: 'discovery' });
     // While the first questions are on the wire: the TLS set-up every probe's first handshake would wait for.
@@ -100,18 +101,19 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
     const runner = new PlanRunner({ ...options, lookup: session.lookup }, deadline, progress);
     const none = { imap: [], pop3: [], smtp: [] };
     runner.add(planProbes(none, [], controlSpecs, options, parsed.address)); // the controls depend on nothing
-    // The servers the DNS sources name (MX, SRV, guesses) start while autoconfig and the ISPDB are still asked,
-    // unless the check logs in: autoconfig can name the user name to log in with, and a login under another
-    // name would be a failed login on the user's account (a lockout counter), so those probes wait for it.
+    // The servers the DNS sources name (MX, SRV, guesses) start while autoconfig and the ISPDB are still asked.
+    // Autoconfig can name the user name to log in with, and a login under another name would be a failed login
+    // on the user's account (a lockout counter): an early probe's login waits at its gate for the whole plan.
     const early = (candidates: Record<'imap' | 'pop3' | 'smtp', ServerCandidate[]>): void => {
-      if (!deadline.signal.aborted) runner.add(planProbes(candidates, [], [], options, parsed.address));
+      if (deadline.signal.aborted) return;
+      runner.add(planProbes(candidates, [], [], options, parsed.address).map((p) => (p.withAuth && !runner.started(p.id) ? logins.gate(p) : p)));
     };
-    const discoveryOptions = options.credentials ? options.discovery : { ...options.discovery, onCandidates: early };
-    const [discovery, network] = await Promise.all([discover(parsed, session, discoveryOptions), networkIdentity(session, options.network)]);
+    const [discovery, network] = await Promise.all([discover(parsed, session, { ...options.discovery, onCandidates: early }), networkIdentity(session, options.network)]);
     throwIfCallerAborted(options.signal);
 
     // The whole plan, every source in: an early probe stands for its final one when it asked the same thing.
     const plan = planProbes(discovery.candidates, network.provider?.smtp ?? [], controlSpecs, options, parsed.address);
+    logins.settle(plan);
     const changed = plan.filter((p) => runner.started(p.id) && !samePlan(runner.started(p.id)!.planned, p));
     runner.add(plan.filter((p) => !runner.started(p.id)));
     runner.replace(changed);
@@ -155,7 +157,9 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
     };
     return buildReport(facts);
   } catch (err) {
-    // A step threw (a UsageError from one of the parallel steps): the others must not run on in the background.
+    // A step threw (a UsageError from one of the parallel steps): the others must not run on in the background,
+    // and no early login goes out.
+    logins.settle([]);
     deadline.cancel(abortedReason(err, 'check'));
     throw err;
   } finally {

@@ -125,8 +125,16 @@ export class PlanRunner {
         const p = plan[i]!;
         this.progress({ type: 'probe-start', probe: { id: p.id, purpose: p.purpose, protocol: p.protocol, host: p.host, port: p.port } });
       }
-      const result = await this.#run(lead, session.options);
-      const answer = answerSession(session, result, plan, (i) => plan[i]!.options);
+      // Every member's own login gate is asked before the session logs in; one "no" withdraws its login.
+      const logins = new Map<number, boolean>();
+      const gated = session.members.filter((i) => plan[i]!.options.confirmLogin);
+      const confirmLogin = async (signal: AbortSignal): Promise<boolean> => {
+        const answers = await Promise.all(gated.map((i) => plan[i]!.options.confirmLogin!(signal)));
+        gated.forEach((i, k) => logins.set(i, answers[k]!));
+        return answers.every(Boolean);
+      };
+      const result = await this.#run(lead, gated.length ? { ...session.options, confirmLogin } : session.options);
+      const answer = answerSession(session, result, plan, (i) => plan[i]!.options, logins);
       // Probes the session could not answer (another name's certificate, AUTH after a hang-up) go next.
       this.#queue.unshift(...answer.again.map((s) => ({ session: s, plan, notBefore: 0 })));
       for (const [i, r] of answer.results) {
@@ -160,11 +168,48 @@ export class PlanRunner {
   }
 }
 
-/** Two plans of one probe ask the same thing (an early one can stand for the final one): same options, same user. */
+/**
+ * Two plans of one probe ask the same thing (an early one can stand for the final one): same options, same user.
+ * A `confirmLogin` gate is not part of what a probe asks.
+ */
 export function samePlan(a: PlannedProbe, b: PlannedProbe): boolean {
   const shape = (p: PlannedProbe): string => {
-    const { credentials, ...rest } = p.options;
+    const { credentials, confirmLogin: _gate, ...rest } = p.options;
     return JSON.stringify([p.protocol, p.host, p.port, p.security, p.withAuth, p.relayTest, credentials?.user ?? null, Object.entries(rest).sort(([x], [y]) => compareText(x, y))]);
   };
   return shape(a) === shape(b);
+}
+
+/**
+ * The gates of the logins a check starts before its plan is whole (issue 13). Each waits for the final plan and
+ * lets its probe log in only when the plan asks the same of it (same options, same user name); a probe the plan
+ * no longer has logs in only when every login the plan keeps for its role goes under that same name.
+ */
+export class LoginGates {
+  readonly #waiting = new Map<string, { planned: PlannedProbe; answer: (ok: boolean) => void }>();
+
+  /** This probe with a `confirmLogin` that waits for {@link settle}. */
+  gate(p: PlannedProbe): PlannedProbe {
+    let answer!: (ok: boolean) => void;
+    const decided = new Promise<boolean>((resolve) => (answer = resolve));
+    this.#waiting.set(p.id, { planned: p, answer });
+    return { ...p, options: { ...p.options, confirmLogin: () => decided } };
+  }
+
+  /** Answer every gate from the final plan (an empty one, when the check failed: no early login goes out). Once. */
+  settle(plan: readonly PlannedProbe[]): void {
+    const final = new Map(plan.map((p) => [p.id, p]));
+    const names = new Map<string, Set<string>>();
+    for (const p of plan) {
+      const user = p.withAuth ? p.options.credentials?.user : undefined;
+      if (user !== undefined) names.set(p.role, (names.get(p.role) ?? new Set()).add(user));
+    }
+    for (const { planned, answer } of this.#waiting.values()) {
+      const kept = final.get(planned.id);
+      const roleNames = names.get(planned.role);
+      const user = planned.options.credentials?.user;
+      answer(kept ? samePlan(planned, kept) : user !== undefined && roleNames?.size === 1 && roleNames.has(user));
+    }
+    this.#waiting.clear();
+  }
 }

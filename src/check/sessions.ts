@@ -42,9 +42,12 @@ export interface PlannedSession {
 /** Codes a probe raises on its own policy, not because the session ended: a second session would say the same. */
 const OWN_STOPS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['AUTH_PLAINTEXT_REFUSED', 'AUTH_UNAVAILABLE', 'AUTH_ENCRYPTION_REQUIRED']);
 
-/** The options that make two probes of one address and port the same session, credentials by user only. */
+/**
+ * The options that make two probes of one address and port the same session, credentials by user only. Not the
+ * `confirmLogin` gates: the runner asks every member's gate before the session logs in.
+ */
 function sessionKey(p: Shareable, merged: boolean): string {
-  const { credentials, relayTest, ...rest } = p.options;
+  const { credentials, relayTest, confirmLogin: _gate, ...rest } = p.options;
   const who = merged || !credentials ? '' : credentials.user;
   const sorted = Object.fromEntries(Object.entries(rest).sort(([a], [b]) => compareText(a, b)));
   return JSON.stringify([p.server, p.port, p.protocol, merged ? 'smtp-relay' : p.withAuth, relayTest ? [relayTest.from, relayTest.to] : null, who, sorted]);
@@ -107,12 +110,21 @@ export interface SessionAnswer {
 /**
  * Each member's result from the session's. A name the certificate does not cover (or a session whose own name
  * failed the check) is not answered: it gets its own session, with its own SNI. When the server ended the
- * merged SMTP session before AUTH, the records with AUTH get a second session.
+ * merged SMTP session before AUTH, the records with AUTH get a second session; so do those whose own
+ * `confirmLogin` said yes when another member's withdrew the session's login (`logins`: each gated member's
+ * answer). A member whose own login was withdrawn takes the session as it went: its plan was replaced.
  */
-export function answerSession(session: PlannedSession, result: ProbeResult, plan: readonly Shareable[], plannedOptions: (index: number) => Partial<ProbeOptions>): SessionAnswer {
+export function answerSession(
+  session: PlannedSession,
+  result: ProbeResult,
+  plan: readonly Shareable[],
+  plannedOptions: (index: number) => Partial<ProbeOptions>,
+  logins: ReadonlyMap<number, boolean> = new Map(),
+): SessionAnswer {
   const lead = plan[session.lead]!;
   const results = new Map<number, ProbeResult>();
   const own = new Map<string, number[]>();
+  const withdrawn = [...logins.values()].includes(false);
   const secondAuth = session.options.relayTest?.beforeAuth === true && endedBeforeAuth(result);
   const authAgain: number[] = [];
   for (const i of session.members) {
@@ -123,7 +135,7 @@ export function answerSession(session: PlannedSession, result: ProbeResult, plan
     }
     const r = p.host === lead.host ? result : asName(result, p.host);
     if (session.options.relayTest?.beforeAuth && !p.withAuth) results.set(i, beforeAuth(r));
-    else if (secondAuth) authAgain.push(i);
+    else if (secondAuth || (withdrawn && logins.get(i) === true)) authAgain.push(i);
     else results.set(i, r);
   }
   const again: PlannedSession[] = [];

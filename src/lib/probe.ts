@@ -1,6 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { Deadline, abortedReason } from './deadline.js';
+import { Deadline, abortedReason, throwIfAborted } from './deadline.js';
 import { dial } from './dial.js';
 import type { ErrorCode } from './codes.js';
 import { MaildoctorError } from './errors.js';
@@ -286,9 +286,36 @@ export class ProbeContext {
       if (readMailbox) this.skip('mailbox', 'not logged in: no credentials given');
       return undefined;
     }
+    if (!(await this.#loginConfirmed())) {
+      this.loginWithdrawn = true;
+      if (this.result.auth) this.result.auth.skipped = 'login withdrawn by the caller';
+      if (readMailbox) this.skip('mailbox', 'not logged in: login withdrawn by the caller');
+      return undefined;
+    }
     const outcome = await login();
     await readMailbox?.();
     return outcome;
+  }
+
+  /** Set when `confirmLogin` withdrew the login: the probe ends as it would without credentials. */
+  loginWithdrawn = false;
+
+  /** The caller's `confirmLogin`, raced against the probe's deadline (a wait for it is no phase: nothing is on the wire). */
+  async #loginConfirmed(): Promise<boolean> {
+    const confirm = this.options.confirmLogin;
+    if (!confirm) return true;
+    const { signal } = this.deadline;
+    throwIfAborted(signal, 'auth');
+    let onAbort!: () => void;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(abortedReason(signal.reason, 'auth'));
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([confirm(signal), aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 
   /** Run a command phase under the command cap. */

@@ -92,6 +92,13 @@ export interface ProbeOptions {
   /** SNI and certificate name; defaults to the target host when it is a name. */
   servername: string;
   credentials: Credentials;
+  /**
+   * Awaited just before the probe sends the credentials, the session idling meanwhile under the probe's deadline:
+   * `false` withdraws the login, and the probe ends as it would without credentials (after the relay test before
+   * AUTH, for SMTP). A check gives it to the probes it starts before discovery has settled the login name, so
+   * that no login goes out under a name a later source (autoconfig's `<username>`) replaces.
+   */
+  confirmLogin: (signal: AbortSignal) => Promise<boolean>;
   /** Send credentials over an unencrypted session. @default false */
   allowPlaintextAuth: boolean;
   /** SMTP only: MAIL FROM / RCPT TO then RSET; never DATA. */

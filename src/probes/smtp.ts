@@ -82,6 +82,8 @@ async function afterGreeting(ctx: ProbeContext, send: Send, implicitTls: boolean
   // the session there gets no AUTH in it (the check asks in a second session).
   if (options.credentials && options.relayTest?.beforeAuth && !(await relayTestBeforeAuth(ctx, send))) return;
   const authenticated = (await ctx.logIn(() => authenticate(ctx, send))) ?? false;
+  // A withdrawn login leaves nothing to ask: the relay test without AUTH was the one before it.
+  if (ctx.loginWithdrawn) return;
   if (options.relayTest) await relayTest(ctx, send, authenticated);
   if (options.sendTest) await sendTestMessage(ctx, send, options.sendTest);
 }
