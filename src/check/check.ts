@@ -108,7 +108,14 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
       if (deadline.signal.aborted) return;
       runner.add(planProbes(candidates, [], [], options, parsed.address).map((p) => (p.withAuth && !runner.started(p.id) ? logins.gate(p) : p)));
     };
-    const [discovery, network] = await Promise.all([discover(parsed, session, { ...options.discovery, onCandidates: early }), networkIdentity(session, options.network)]);
+    // The network provider's guessed servers, likewise (the hybrid option's relay test needs no login).
+    const earlyNetwork = (smtp: ServerCandidate[]): void => {
+      if (!deadline.signal.aborted) runner.add(planProbes(none, smtp, [], options, parsed.address));
+    };
+    const [discovery, network] = await Promise.all([
+      discover(parsed, session, { ...options.discovery, onCandidates: early }),
+      networkIdentity(session, { ...options.network, onProviderSmtp: earlyNetwork }),
+    ]);
     throwIfCallerAborted(options.signal);
 
     // The whole plan, every source in: an early probe stands for its final one when it asked the same thing.
@@ -118,12 +125,15 @@ export async function check(address: string, options: Partial<CheckOptions> = {}
     runner.add(plan.filter((p) => !runner.started(p.id)));
     runner.replace(changed);
     const planned = new Set(plan.map((p) => p.id));
-    // Sources are the final plan's (the report lists every source); early probes no later plan kept ran, and are reported after.
-    const extra = runner.all().filter((s) => !planned.has(s.planned.id));
+    // Sources are the final plan's (the report lists every source); early probes no later plan kept ran, and are
+    // reported after. Not an early network-provider probe of a server the plan probes as the mailbox's own (the
+    // user is on the provider's network): the report has that server once, as the mailbox's; it is awaited all the same.
+    const unplanned = runner.all().filter((s) => !planned.has(s.planned.id));
+    const extra = unplanned.filter((s) => s.planned.purpose !== 'network-smtp');
     progress({ type: 'phase', phase: 'probes', total: plan.length + extra.length, done: 0 });
-    const results = await Promise.all([
-      ...plan.map(async (p) => ({ ...(await runner.started(p.id)!.record), sources: p.sources })),
-      ...extra.map((s) => s.record),
+    const [results] = await Promise.all([
+      Promise.all([...plan.map(async (p) => ({ ...(await runner.started(p.id)!.record), sources: p.sources })), ...extra.map((s) => s.record)]),
+      Promise.all(unplanned.filter((s) => s.planned.purpose === 'network-smtp').map((s) => s.record)),
     ]);
     throwIfCallerAborted(options.signal);
     // Facts the probes call for: blocklists after a refusal, the domain's SPF for a hybrid server's address.

@@ -144,7 +144,7 @@ async function identify(session: LookupSession, options: Partial<NetworkIdentity
       // 3. The provider and its outgoing servers.
       const domain = name ? registrableDomain(name) : null;
       if (name && !domain) unknown.push(`provider: "${name}" has no registrable domain`);
-      if (domain) out.provider = await providerServers(domain, session, signal);
+      if (domain) out.provider = await providerServers(domain, session, signal, options.onProviderSmtp);
     }
   } finally {
     deadline.dispose();

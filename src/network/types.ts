@@ -98,6 +98,12 @@ export interface NetworkIdentityOwnOptions extends LocalNetworkOptions {
   echoUrl: string;
   /** Overall deadline of network identity. @default 8000 */
   timeoutMs: number;
+  /**
+   * Told the provider's guessed SMTP servers (`smtp.` and `mail.` under its domain) as soon as they resolve,
+   * before its autoconfig and ISPDB entries answer over HTTP: a check starts probing them then (issue 13). The
+   * result's `provider.smtp` still has every source's candidates.
+   */
+  onProviderSmtp: (candidates: ServerCandidate[]) => void;
 }
 
 /** Options of `networkIdentity()` without a session: its own, and a lookup session's (as `discover()` takes them). */
