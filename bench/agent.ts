@@ -211,7 +211,7 @@ interface IdleResult {
 }
 
 function cliCommand(): { command: string[]; label: string } {
-  if (isBuilt()) return { command: [process.execPath, join(REPO_ROOT, 'bin', 'maildoctor.js')], label: 'compiled (dist/)' };
+  if (isBuilt()) return { command: [process.execPath, join(REPO_ROOT, 'bin', 'maildoctor.js')], label: 'compiled (the bundle in dist/cli-bundle/)' };
   return { command: [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test', 'helpers', 'lab', 'cli.ts')], label: 'sources through tsx (no dist/; `npm run build` for the shipped figure)' };
 }
 

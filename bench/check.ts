@@ -17,7 +17,7 @@
  * decided within 5 s. Sessions are counted where they arrive: an nftables counter per port in the provider's
  * namespace counts the connections (SYNs) from the user's address, reset before each run.
  *
- * Prints figures; asserts nothing. The CLI is bin/maildoctor.js (dist/, compiled) when dist/cli/main.js exists,
+ * Prints figures; asserts nothing. The CLI is bin/maildoctor.js (the bundle of npm run build) when it is built,
  * otherwise the sources through `node --import tsx` (slower start); the table says which.
  * `BENCH_CHECK_RUNS` (default 3) and `BENCH_NMAP_BLACKHOLE_RUNS` (default 1: nmap waits out its own TLS
  * timeouts there, minutes per run) change the run counts; `BENCH_CHECK_ONLY=all-good,dropped` picks situations.
@@ -84,7 +84,7 @@ const ms = (x: number): string => `${Math.round(x).toLocaleString('en')} ms`;
 
 function cliCommand(): { command: string[]; label: string } {
   if (isBuilt()) {
-    return { command: [process.execPath, join(REPO_ROOT, 'bin', 'maildoctor.js')], label: 'compiled: node bin/maildoctor.js (dist/)' };
+    return { command: [process.execPath, join(REPO_ROOT, 'bin', 'maildoctor.js')], label: 'compiled: node bin/maildoctor.js (the bundle in dist/cli-bundle/)' };
   }
   return { command: [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test', 'helpers', 'lab', 'cli.ts')], label: 'sources: node --import tsx (no dist/; run `npm run build` for the real figure)' };
 }
