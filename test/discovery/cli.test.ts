@@ -2,20 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { discoverCommand, networkCommand } from '../../src/cli/discover.js';
 import { exitCodeFor } from '../../src/cli/main.js';
+import { memoryIo } from '../helpers/cli/io.js';
 import { startWorld, type World } from '../helpers/discovery/world.js';
-
-function capture(): { io: { stdout: PassThrough; stderr: PassThrough }; out(): string; err(): string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (d: Buffer) => (o += d.toString()));
-  stderr.on('data', (d: Buffer) => (e += d.toString()));
-  return { io: { stdout, stderr }, out: () => o, err: () => e };
-}
 
 describe('discovery: CLI commands', function () {
   this.timeout(10_000);
@@ -38,8 +28,8 @@ describe('discovery: CLI commands', function () {
   };
 
   it('discover: a concise listing and exit 0 when servers are found', async () => {
-    const c = capture();
-    const code = await discoverCommand('jane@example.test', { dns: [world.dns.spec], ca: caFile, timeout: 5_000 }, c.io, overrides());
+    const c = memoryIo();
+    const code = await discoverCommand('jane@example.test', { dns: [world.dns.spec], ca: caFile, timeout: 5_000 }, c, overrides());
     assert.equal(code, 0);
     const text = c.out();
     assert.match(text, /^Outgoing \(SMTP\)$/m);
@@ -50,8 +40,8 @@ describe('discovery: CLI commands', function () {
   });
 
   it('discover --json prints the result object', async () => {
-    const c = capture();
-    const code = await discoverCommand('jane@example.test', { json: true, dns: [world.dns.spec], ca: caFile }, c.io, overrides());
+    const c = memoryIo();
+    const code = await discoverCommand('jane@example.test', { json: true, dns: [world.dns.spec], ca: caFile }, c, overrides());
     assert.equal(code, 0);
     const r = JSON.parse(c.out());
     assert.equal(r.address.domain, 'example.test');
@@ -59,8 +49,8 @@ describe('discovery: CLI commands', function () {
   });
 
   it('discover: exit 1 when nothing is found', async () => {
-    const c = capture();
-    assert.equal(await discoverCommand('a@nosuch.test', { dns: [world.dns.spec] }, c.io, overrides()), 1);
+    const c = memoryIo();
+    assert.equal(await discoverCommand('a@nosuch.test', { dns: [world.dns.spec] }, c, overrides()), 1);
     assert.match(c.out(), /none found/);
   });
 
@@ -71,16 +61,16 @@ describe('discovery: CLI commands', function () {
       ['a@example.test', { dns: [world.dns.spec], ca: join(dir, 'missing.pem') }, /cannot read the CA file/],
       ['a@example.test', { dns: [world.dns.spec], timeout: 0 }, /timeout/],
     ] as const) {
-      const c = capture();
-      assert.equal(await discoverCommand(addr, opts, c.io, overrides()).catch((err: unknown) => exitCodeFor(err, c.io as never)), 2);
+      const c = memoryIo();
+      assert.equal(await discoverCommand(addr, opts, c, overrides()).catch((err: unknown) => exitCodeFor(err, c)), 2);
       assert.match(c.err(), why);
       assert.equal(c.out(), '');
     }
   });
 
   it('network: listing, JSON, and exit 2 for a plain-HTTP echo URL', async () => {
-    const c = capture();
-    const code = await networkCommand({ dns: [world.dns.spec], echoUrl: `https://echo.test:${world.web.httpsPort}/ip` }, c.io, {
+    const c = memoryIo();
+    const code = await networkCommand({ dns: [world.dns.spec], echoUrl: `https://echo.test:${world.web.httpsPort}/ip` }, c, {
       ca: world.pki.caPem,
       ispdbBaseUrl: world.ispdbBaseUrl,
       autoconfigPorts: { http: world.web.httpPort, https: world.web.httpsPort },
@@ -89,11 +79,11 @@ describe('discovery: CLI commands', function () {
     assert.match(c.out(), /reverse DNS\s+host-77\.pool\.isp\.test \(forward-confirmed\)/);
     assert.match(c.out(), /provider\s+isp\.test/);
     assert.ok(code === 0 || code === 1);
-    const j = capture();
-    await networkCommand({ json: true, dns: [world.dns.spec] }, j.io, { autoconfig: false, ispdbBaseUrl: false });
+    const j = memoryIo();
+    await networkCommand({ json: true, dns: [world.dns.spec] }, j, { autoconfig: false, ispdbBaseUrl: false });
     assert.match(JSON.parse(j.out()).fingerprint, /^[0-9a-f]{64}$/);
-    const bad = capture();
-    assert.equal(await networkCommand({ echoUrl: 'http://echo.test/' }, bad.io).catch((err: unknown) => exitCodeFor(err, bad.io as never)), 2);
+    const bad = memoryIo();
+    assert.equal(await networkCommand({ echoUrl: 'http://echo.test/' }, bad).catch((err: unknown) => exitCodeFor(err, bad)), 2);
     assert.match(bad.err(), /must be https/);
   });
 });
