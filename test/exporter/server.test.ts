@@ -15,6 +15,7 @@ import { validateExporterConfig } from '../../src/exporter/config.js';
 import { startExporter, type ExporterHandle } from '../../src/exporter/server.js';
 import type { WebConfig } from '../../src/exporter/web-config.js';
 import { testCertificates } from '../helpers/certs.js';
+import { eventually } from '../helpers/lab/wait.js';
 
 /** A listener that accepts and never speaks; counts connections. */
 async function silentServer(): Promise<{ port: number; connections: () => number; close: () => void }> {
@@ -56,7 +57,8 @@ describe('exporter server (in-process, loopback)', function () {
     cleanup.push(slow.close, other.close);
     const exporter = await start({ concurrency: 1, min_interval: '30s' }, ['127.0.0.1:*']);
     const held = fetch(`${exporter.url}/probe?module=smtps&target=127.0.0.1:${slow.port}`, { headers: { 'x-prometheus-scrape-timeout-seconds': '3' } });
-    await new Promise((r) => setTimeout(r, 200));
+    // In flight once it has dialled: a fixed sleep loses the race on a loaded machine (fetch's first call is slow).
+    await eventually('the held probe to connect', async () => slow.connections(), (n) => n === 1, 2_000, 5);
     const t0 = performance.now();
     const refused = await fetch(`${exporter.url}/probe?module=tcp&target=127.0.0.1:${other.port}`, { headers: { 'x-prometheus-scrape-timeout-seconds': '1' } });
     const waited = performance.now() - t0;
@@ -101,7 +103,7 @@ describe('exporter server (in-process, loopback)', function () {
     const config = validateExporterConfig({ allow: ['127.0.0.1:*'] });
     const exporter = await startExporter(config, { listen: '127.0.0.1:0' });
     const pending = fetch(`${exporter.url}/probe?module=smtps&target=127.0.0.1:${slow.port}`).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 200));
+    await eventually('the probe to connect', async () => slow.connections(), (n) => n === 1, 5_000, 5);
     const t0 = performance.now();
     await exporter.close();
     await pending;
