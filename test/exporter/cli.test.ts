@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import bcrypt from 'bcryptjs';
 import { REPO_ROOT } from '../helpers/lab/lab.js';
 import { BIN, ensureBuilt } from '../helpers/build.js';
+import { eventually } from '../helpers/lab/wait.js';
 
 interface Run {
   code: number | null;
@@ -122,9 +123,8 @@ describe('maildoctor exporter (the built CLI)', function () {
 
       // SIGHUP (what `systemctl reload` sends) must not kill it: Node's default would.
       child.kill('SIGHUP');
-      await new Promise((r) => setTimeout(r, 300));
+      await eventually('the SIGHUP log line', async () => out.some((l) => l.includes('SIGHUP: the exporter does not reload')), (seen) => seen, 5_000, 20);
       assert.equal((await fetch(`${url}/-/healthy`, { headers: login })).status, 200);
-      assert.ok(out.some((l) => l.includes('SIGHUP: the exporter does not reload')), out.join('\n'));
 
       const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
