@@ -22,7 +22,7 @@ fi
 for tool in ip nft postfix dovecot openssl node; do
   command -v "$tool" >/dev/null 2>&1 || { echo "demo.sh: '$tool' is not installed" >&2; exit 2; }
 done
-[ -d node_modules/tsx ] && [ -f dist/cli-bundle/main.js ] || { echo "demo.sh: run 'npm ci' first" >&2; exit 2; }
+[ -d node_modules/tsx ] && [ -f dist/cli-bundle/maildoctor.cjs ] || { echo "demo.sh: run 'npm ci' first" >&2; exit 2; }
 
 # demo.ts removes its lab itself; this catches a demo that was killed before it could.
 cleanup() { npx --no-install tsx test/helpers/lab/cleanup.ts || true; }

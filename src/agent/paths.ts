@@ -1,8 +1,10 @@
 /**
- * Where the agent keeps its files by default, per platform conventions:
+ * Where maildoctor keeps its files by default, per platform conventions:
  * - state: XDG Base Directory spec (`$XDG_STATE_HOME`, default `~/.local/state`) on Linux and other Unixes;
  *   `~/Library/Application Support` on macOS; `%LOCALAPPDATA%` on Windows (machine-local, not roaming).
  * - config: `$XDG_CONFIG_HOME` (default `~/.config`), `~/Library/Application Support`, `%APPDATA%`.
+ * - cache (the command line's compiled code, src/cli/launch.ts): `$XDG_CACHE_HOME` (default `~/.cache`),
+ *   `~/Library/Caches`, `%LOCALAPPDATA%`.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -43,4 +45,15 @@ export function defaultConfigFile(ctx: Partial<PlatformContext> = {}): string {
   }
   if (platform === 'darwin') return path.posix.join(home, 'Library', 'Application Support', 'maildoctor', 'agent.json');
   return path.posix.join(xdg(env, 'XDG_CONFIG_HOME') ?? path.posix.join(home, '.config'), 'maildoctor', 'agent.json');
+}
+
+/** The directory of the command line's code cache: files that only make the next start faster. */
+export function defaultCacheDir(ctx: Partial<PlatformContext> = {}): string {
+  const { platform, env, home } = context(ctx);
+  if (platform === 'win32') {
+    const base = env.LOCALAPPDATA ?? path.win32.join(home, 'AppData', 'Local');
+    return path.win32.join(base, 'maildoctor', 'cache');
+  }
+  if (platform === 'darwin') return path.posix.join(home, 'Library', 'Caches', 'maildoctor');
+  return path.posix.join(xdg(env, 'XDG_CACHE_HOME') ?? path.posix.join(home, '.cache'), 'maildoctor');
 }

@@ -1,6 +1,6 @@
 /**
  * The build the process-level tests and benches run: `bin/maildoctor.js` loads the bundle
- * (dist/cli-bundle/main.js), which `npm run build` writes last, after tsc's dist/. A bundle older than any
+ * (dist/cli-bundle/maildoctor.cjs), which `npm run build` writes last, after tsc's dist/. A bundle older than any
  * source file (or than the bundling script) is stale: those tests would run yesterday's code.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,7 @@ import { REPO_ROOT } from './paths.js';
 /** The launcher users run. */
 export const BIN = join(REPO_ROOT, 'bin', 'maildoctor.js');
 /** What the launcher loads: the newest output of `npm run build`. */
-export const BUILT_ENTRY = join(REPO_ROOT, 'dist', 'cli-bundle', 'main.js');
+export const BUILT_ENTRY = join(REPO_ROOT, 'dist', 'cli-bundle', 'maildoctor.cjs');
 const BUILD_TIMEOUT_MS = 180_000;
 
 function newestMtime(path: string): number {
