@@ -23,6 +23,8 @@
  * timeouts there, minutes per run) change the run counts; `BENCH_CHECK_ONLY=all-good,dropped` picks situations.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CheckReport } from '../src/report/types.js';
@@ -84,7 +86,7 @@ const ms = (x: number): string => `${Math.round(x).toLocaleString('en')} ms`;
 
 function cliCommand(): { command: string[]; label: string } {
   if (isBuilt()) {
-    return { command: [process.execPath, join(REPO_ROOT, 'bin', 'maildoctor.js')], label: 'compiled: node bin/maildoctor.js (the bundle in dist/cli-bundle/)' };
+    return { command: [process.execPath, join(REPO_ROOT, 'bin', 'maildoctor.js')], label: 'compiled: node bin/maildoctor.js (the bundle in dist/cli-bundle/, with its code cache)' };
   }
   return { command: [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test', 'helpers', 'lab', 'cli.ts')], label: 'sources: node --import tsx (no dist/; run `npm run build` for the real figure)' };
 }
@@ -131,7 +133,13 @@ function sessionsText(s: Record<number, number>): string {
   return `${counts.reduce((a, b) => a + b, 0)} (max ${Math.max(...counts)}/port)`;
 }
 
-function printTable(rows: Row[], cli: string, startWall: number[]): void {
+/** Figures of the runs without a code cache: the first run of a command after an install or an upgrade. */
+interface Cold {
+  start: number[];
+  check: number[];
+}
+
+function printTable(rows: Row[], cli: string, startWall: number[], cold: Cold): void {
   const head = ['situation', 'maildoctor check', 'nmap', 'ratio', 'target', '', 'check in-process', 'sessions check', 'sessions nmap'];
   const lines = rows.map((r) => {
     const c = median(r.check.wall);
@@ -168,7 +176,7 @@ function printTable(rows: Row[], cli: string, startWall: number[]): void {
     [
       '',
       `maildoctor check beside nmap in the lab — CLI: ${cli}; median of ${RUNS} check runs after one warm-up, nmap ${NMAP_RUNS} runs (${NMAP_BLACKHOLE_RUNS} in the black hole)`,
-      `process start alone (maildoctor --version): median ${ms(median(startWall))}`,
+      `process start alone (maildoctor --version): median ${ms(median(startWall))}; without the code cache (a command's first run after an install): --version ${cold.start.length ? ms(median(cold.start)) : '–'}, the all-good check ${cold.check.length ? ms(median(cold.check)) : '–'}`,
       fmt(head),
       fmt(widths.map((w) => '-'.repeat(w))),
       ...lines.map(fmt),
@@ -200,13 +208,21 @@ export async function benchCheck(): Promise<void> {
   const lab = await Lab.start({ provider: { submission: true } });
   const rows: Row[] = [];
   const startWall: number[] = [];
+  const cold: Cold = { start: [], check: [] };
+  // A cache directory of the bench's own, empty at first: the warm-up runs write the code cache, as a user's
+  // first runs do (src/cli/launch.ts).
+  const cacheHome = mkdtempSync(join(tmpdir(), 'maildoctor-bench-cache-'));
+  const env = { XDG_CACHE_HOME: cacheHome };
+  const noCache = { ...env, MAILDOCTOR_NO_CODE_CACHE: '1' };
   try {
     await installSessionCounters(lab);
     // Node's start-up and the CLI's imports alone: the floor under every wall time below.
     for (let i = 0; i <= RUNS; i++) {
-      const r = await lab.runCli(['--version'], { command });
+      const r = await lab.runCli(['--version'], { command, env });
       if (r.code !== 0) throw new Error(`--version: exit ${r.code}\n${r.stderr}`);
       if (i > 0) startWall.push(r.durationMs);
+      const c = await lab.runCli(['--version'], { command, env: noCache });
+      if (i > 0) cold.start.push(c.durationMs);
     }
     for (const situation of SITUATIONS) {
       if (only && !only.includes(situation.id)) continue;
@@ -219,12 +235,16 @@ export async function benchCheck(): Promise<void> {
         lab,
         RUNS,
         true,
-        () => lab.runCheck({ command }),
+        () => lab.runCheck({ command, env }),
         (r) => {
           if (!situation.exits.includes(r.code ?? -1)) throw new Error(`${situation.id}: exit ${r.code}\n${r.stderr}`);
           inner.push((JSON.parse(r.stdout) as CheckReport).durationMs);
         },
       );
+      if (situation.id === 'all-good') {
+        const coldM = await measure(lab, RUNS, false, () => lab.runCheck({ command, env: noCache }));
+        cold.check.push(...coldM.wall);
+      }
       const nmapM = nmap
         ? await measure(lab, situation.nmapRuns, false, () =>
             lab.exec('user', ['nmap', '-Pn', '-p', NMAP_PORTS.join(','), '--script', NMAP_SCRIPTS, LAB.provider], { timeoutMs: NMAP_TIMEOUT_MS }).then((r) => {
@@ -238,8 +258,9 @@ export async function benchCheck(): Promise<void> {
     }
   } finally {
     await lab.stop();
+    rmSync(cacheHome, { recursive: true, force: true });
   }
-  printTable(rows, label, startWall);
+  printTable(rows, label, startWall, cold);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
