@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { ErrorCode } from './codes.js';
@@ -83,14 +82,14 @@ export function secureContextFor(ca: string | Buffer | Array<string | Buffer>): 
 
 /**
  * Build now what the first handshake would otherwise build while every other probe waits behind it: the
- * secure context (over the process's root store, parsed once) and the trust store's fingerprints, ~25 ms of
+ * secure context (over the process's root store, parsed once) and the trust store's certificates, ~25 ms of
  * one core. A check calls it once its discovery questions are on the wire, so that it costs a wait, not a probe.
  */
 export function prepareTls(ca?: string | Buffer | Array<string | Buffer>): void {
   try {
     if (ca === undefined) tls.createSecureContext();
     else secureContextFor(ca);
-    trustStoreFingerprints(ca);
+    trustStoreCertificates(ca);
   } catch {
     // A CA that does not parse fails again in the first handshake, where the probe reports it.
   }
@@ -111,6 +110,7 @@ export async function upgradeToTls(req: TlsUpgradeRequest): Promise<TlsUpgraded>
   const bytesBefore = req.socket.bytesRead;
   const started = performance.now();
   let startMs = -1;
+  let built: tls.DetailedPeerCertificate | undefined;
   const record = (completed: boolean): void =>
     req.onHandshake?.({
       startMs,
@@ -136,8 +136,12 @@ export async function upgradeToTls(req: TlsUpgradeRequest): Promise<TlsUpgraded>
       servername,
       ...(secureContext ? { secureContext } : {}),
       // Verification is performed below (see the function comment); this only defers the decision to us.
+      // Node builds the detailed certificate for this callback when the chain verifies: kept, not built twice.
       rejectUnauthorized: false,
-      checkServerIdentity: () => undefined,
+      checkServerIdentity: (_name, cert) => {
+        built = cert as tls.DetailedPeerCertificate;
+        return undefined;
+      },
       minVersion: 'TLSv1',
     });
     return socketReady(s, 'secureConnect', local.signal, classifyHandshakeError).finally(() => {
@@ -156,7 +160,7 @@ export async function upgradeToTls(req: TlsUpgradeRequest): Promise<TlsUpgraded>
   );
 
   // The detailed form links each certificate to its issuer: the ones the server sent, then the trust store's.
-  const peer = socket.getPeerCertificate(true);
+  const peer = built ?? socket.getPeerCertificate(true);
   const hasPeer = peer && Object.keys(peer).length > 0;
   const certificate = hasPeer ? certificateFacts(peer, socket.authorizationError) : undefined;
   const nameToCheck = req.servername ?? req.host;
@@ -327,11 +331,11 @@ function dn(name: tls.Certificate | undefined): string {
 
 /**
  * The chain as the handshake linked it, leaf first. Node follows issuer links through the certificates the
- * server sent, then through the trust store; a certificate whose fingerprint is in the store is counted as the
+ * server sent, then through the trust store; a certificate that is in the store is counted as the
  * store's. The last one of a complete chain links to itself.
  */
 export function chainFacts(leaf: tls.DetailedPeerCertificate, ca: TlsUpgradeRequest['ca']): ChainCertificate[] {
-  const store = trustStoreFingerprints(ca);
+  const store = trustStoreCertificates(ca);
   const chain: ChainCertificate[] = [];
   const seen = new Set<string>();
   for (let c: tls.DetailedPeerCertificate | undefined = leaf; c && Object.keys(c).length > 0 && chain.length < MAX_CHAIN_LENGTH; c = c.issuerCertificate) {
@@ -344,7 +348,7 @@ export function chainFacts(leaf: tls.DetailedPeerCertificate, ca: TlsUpgradeRequ
       ...optional('validTo', readableDate(c.valid_to)),
       fingerprint256: c.fingerprint256,
       selfSigned: dn(c.issuer) === dn(c.subject),
-      sentByServer: chain.length === 0 || !store.has(c.fingerprint256),
+      sentByServer: chain.length === 0 || !(c.raw && store.has(c.raw.toString('base64'))),
     });
   }
   return chain;
@@ -354,23 +358,23 @@ function optional<K extends string>(key: K, value: string | undefined): Partial<
   return (value === undefined ? {} : { [key]: value }) as Partial<Record<K, string>>;
 }
 
-/** SHA-256 fingerprints (Node's `fingerprint256` form) of the trusted CAs, once per CA set: a hash, not a parse. */
-const storeFingerprints = new Map<string, Set<string>>();
+/** The trusted CAs as base64 DER (how `raw` compares), once per CA set: a decode, not a parse or a hash. */
+const storeCertificates = new Map<string, Set<string>>();
 
-function trustStoreFingerprints(ca: TlsUpgradeRequest['ca']): Set<string> {
+function trustStoreCertificates(ca: TlsUpgradeRequest['ca']): Set<string> {
   const extra = ca === undefined ? [] : Array.isArray(ca) ? ca : [ca];
   const key = extra.map((c) => c.toString()).join('\n');
-  let set = storeFingerprints.get(key);
+  let set = storeCertificates.get(key);
   if (!set) {
     set = new Set<string>();
     for (const pem of [...tls.rootCertificates, ...extra.map((c) => c.toString())]) {
-      for (const body of pem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []) {
-        const der = Buffer.from(body.replace(/-----[^-]+-----|\s/g, ''), 'base64');
-        set.add(createHash('sha256').update(der).digest('hex').toUpperCase().match(/../g)!.join(':'));
+      for (const m of pem.matchAll(/-----BEGIN CERTIFICATE-----([^-]+)-----END CERTIFICATE-----/g)) {
+        // Decoded and encoded again: the one spelling Node gives `raw` (a PEM may wrap lines or pad differently).
+        set.add(Buffer.from(m[1]!, 'base64').toString('base64'));
       }
     }
-    if (storeFingerprints.size >= MAX_CACHED_CONTEXTS) storeFingerprints.delete(storeFingerprints.keys().next().value!);
-    storeFingerprints.set(key, set);
+    if (storeCertificates.size >= MAX_CACHED_CONTEXTS) storeCertificates.delete(storeCertificates.keys().next().value!);
+    storeCertificates.set(key, set);
   }
   return set;
 }
