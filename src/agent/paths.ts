@@ -25,13 +25,15 @@ function xdg(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return v && path.isAbsolute(v) ? v : undefined;
 }
 
+/** Windows' machine-local (not roaming) application data. */
+function localAppData(env: NodeJS.ProcessEnv, home: string): string {
+  return env.LOCALAPPDATA ?? path.win32.join(home, 'AppData', 'Local');
+}
+
 /** The directory of the agent's state file (`state.json`). */
 export function defaultStateDir(ctx: Partial<PlatformContext> = {}): string {
   const { platform, env, home } = context(ctx);
-  if (platform === 'win32') {
-    const base = env.LOCALAPPDATA ?? path.win32.join(home, 'AppData', 'Local');
-    return path.win32.join(base, 'maildoctor');
-  }
+  if (platform === 'win32') return path.win32.join(localAppData(env, home), 'maildoctor');
   if (platform === 'darwin') return path.posix.join(home, 'Library', 'Application Support', 'maildoctor');
   return path.posix.join(xdg(env, 'XDG_STATE_HOME') ?? path.posix.join(home, '.local', 'state'), 'maildoctor');
 }
@@ -50,10 +52,7 @@ export function defaultConfigFile(ctx: Partial<PlatformContext> = {}): string {
 /** The directory of the command line's code cache: files that only make the next start faster. */
 export function defaultCacheDir(ctx: Partial<PlatformContext> = {}): string {
   const { platform, env, home } = context(ctx);
-  if (platform === 'win32') {
-    const base = env.LOCALAPPDATA ?? path.win32.join(home, 'AppData', 'Local');
-    return path.win32.join(base, 'maildoctor', 'cache');
-  }
+  if (platform === 'win32') return path.win32.join(localAppData(env, home), 'maildoctor', 'cache');
   if (platform === 'darwin') return path.posix.join(home, 'Library', 'Caches', 'maildoctor');
   return path.posix.join(xdg(env, 'XDG_CACHE_HOME') ?? path.posix.join(home, '.cache'), 'maildoctor');
 }

@@ -15,7 +15,7 @@
  * `MAILDOCTOR_NO_CODE_CACHE=1` turns it off.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import v8 from 'node:v8';
@@ -52,8 +52,16 @@ interface CacheFile {
 export async function launch(bundle: string, argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   // The bundle is ASCII (scripts/bundle.mjs makes sure): read as latin1 it is a one-byte string, which V8 reads
   // faster and Node decodes in a fraction of the UTF-8 time.
-  const source = readFileSync(bundle, 'latin1');
-  const cache = codeCacheOf(bundle, env);
+  const fd = openSync(bundle, 'r');
+  let source: string;
+  let stat: Stats;
+  try {
+    stat = fstatSync(fd);
+    source = readFileSync(fd, 'latin1');
+  } finally {
+    closeSync(fd);
+  }
+  const cache = codeCacheOf(bundle, stat, env);
   const cached = cache ? readCache(cache.file, cache.key) : undefined;
   const script = new vm.Script(wrap(source), { filename: bundle, ...(cached ? { cachedData: cached.data } : {}) });
   const accepted = cached !== undefined && !script.cachedDataRejected;
@@ -82,14 +90,8 @@ function load(script: vm.Script, bundle: string): CliBundle {
 }
 
 /** Where this bundle's cache lives and the key it must carry, or undefined when caching is off. */
-function codeCacheOf(bundle: string, env: NodeJS.ProcessEnv): { file: string; key: string } | undefined {
+function codeCacheOf(bundle: string, stat: Stats, env: NodeJS.ProcessEnv): { file: string; key: string } | undefined {
   if (env.MAILDOCTOR_NO_CODE_CACHE && env.MAILDOCTOR_NO_CODE_CACHE !== '0') return undefined;
-  let stat;
-  try {
-    stat = statSync(bundle);
-  } catch {
-    return undefined;
-  }
   // One file per installed bundle; a rebuild or another Node replaces it (the key no longer matches).
   const id = createHash('sha256').update(bundle).digest('hex').slice(0, 16);
   return {
@@ -107,13 +109,7 @@ function readCache(file: string, key: string): CacheFile | undefined {
     // Compiled code is code: only the user's own file, that nobody else may write, is run.
     const uid = process.getuid?.();
     if (!stat.isFile() || (uid !== undefined && stat.uid !== uid) || (process.platform !== 'win32' && (stat.mode & 0o022) !== 0)) return undefined;
-    const bytes = Buffer.alloc(stat.size);
-    let read = 0;
-    while (read < bytes.length) {
-      const n = readSync(fd, bytes, read, bytes.length - read, read);
-      if (n === 0) return undefined;
-      read += n;
-    }
+    const bytes = readFileSync(fd);
     const newline = bytes.subarray(0, MAX_HEADER_BYTES).indexOf(10);
     if (newline < 0) return undefined;
     const line = bytes.subarray(0, newline).toString('utf8');
